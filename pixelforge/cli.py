@@ -1,0 +1,113 @@
+"""The `pixelforge` command: argument parsing and printing only; every command calls the library."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from . import __version__
+
+DEFAULT_DATA_HELP = "a dataset name (mnist, fashion-mnist, cifar10, embedded-mnist) or a path to files/folders"
+
+
+def _add_data_options(parser: argparse.ArgumentParser, split: str) -> None:
+    parser.add_argument("--split", default=split, help=f"dataset split (default: {split})")
+    parser.add_argument("--image-size", type=int, help="resize and center-crop images to this size")
+    parser.add_argument("--channels", type=int, choices=(1, 3), help="convert images to gray (1) or RGB (3)")
+    parser.add_argument("--data-root", help="where named datasets live (default: $PIXELFORGE_DATA or a cache dir)")
+    parser.add_argument("--skip-unreadable", action="store_true", help="skip unreadable images in a folder")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pixelforge", description="Generate and edit images with neural networks.")
+    parser.add_argument("--version", action="version", version=f"pixelforge {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    models = commands.add_parser("models", help="list the registered models, or show one's options")
+    models.add_argument("name", nargs="?", help="show this model's config options and defaults")
+
+    data = commands.add_parser("data", help="list, inspect or download datasets")
+    data_commands = data.add_subparsers(dest="data_command", required=True, metavar="ACTION")
+    data_commands.add_parser("list", help="the named datasets")
+    inspect = data_commands.add_parser("inspect", help="counts, shapes, classes and pixel statistics")
+    inspect.add_argument("source", help=DEFAULT_DATA_HELP)
+    _add_data_options(inspect, "train")
+    inspect.add_argument("--grid", help="also save a PNG grid of the first 64 images here")
+    download = data_commands.add_parser("download", help="download a named dataset into the data root")
+    download.add_argument("name")
+    download.add_argument("--data-root")
+
+    train = commands.add_parser("train", help="train a model; resumable, runs under torchrun for DDP")
+    train.add_argument("model", help="a registered model name (see `pixelforge models`)")
+    train.add_argument("--data", default="embedded-mnist", help=DEFAULT_DATA_HELP + " (default: embedded-mnist)")
+    train.add_argument("--out", required=True, help="run folder: checkpoints, samples, metrics.jsonl")
+    train.add_argument("--steps", type=int)
+    train.add_argument("--batch-size", type=int)
+    train.add_argument("--lr", type=float, help="learning rate")
+    train.add_argument("--seed", type=int)
+    train.add_argument("--device", help="auto (default), cpu, cuda, cuda:N")
+    train.add_argument("--resume", action="store_true", help="continue from the run folder's latest checkpoint")
+    train.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
+                       help="model options, e.g. --set latent_dim=16 likelihood=logistic")
+    train.add_argument("--train", nargs="*", default=[], metavar="KEY=VALUE", dest="train_options",
+                       help="training options, e.g. --train ema_decay=0.999 lr_schedule=cosine precision=bf16")
+    _add_data_options(train, "train")
+
+    sample = commands.add_parser("sample", help="sample images from a checkpoint into a PNG grid")
+    sample.add_argument("checkpoint", help="a checkpoint folder or a run folder")
+    sample.add_argument("--num-samples", type=int, default=64)
+    sample.add_argument("--out", required=True, help="output PNG file")
+    sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument("--label", type=int, help="class to sample (conditional models; default: all in turn)")
+    sample.add_argument("--nrow", type=int, help="images per row")
+    sample.add_argument("--weights", choices=("ema", "raw"), default="ema")
+    sample.add_argument("--device", default="auto")
+
+    evaluate = commands.add_parser("eval", help="evaluate a checkpoint; writes evaluation.json beside it")
+    evaluate.add_argument("checkpoint")
+    evaluate.add_argument("--data", help=DEFAULT_DATA_HELP + " (default: the training dataset)")
+    evaluate.add_argument("--split", default="test")
+    evaluate.add_argument("--data-root")
+    evaluate.add_argument("--metrics", default="nll", help="comma-separated: nll")
+    evaluate.add_argument("--importance-samples", type=int, help="k of the importance-weighted bound")
+    evaluate.add_argument("--limit", type=int, help="evaluate on the first N images only")
+    evaluate.add_argument("--seed", type=int, default=0)
+    evaluate.add_argument("--device", default="auto")
+
+    info = commands.add_parser("info", help="show a checkpoint's model, data, training and evaluation")
+    info.add_argument("checkpoint")
+
+    quick = commands.add_parser("quickstart", help="train a VAE on the embedded MNIST and write an HTML report")
+    quick.add_argument("--out", default="pixelforge-quickstart")
+    quick.add_argument("--steps", type=int, default=3000)
+    quick.add_argument("--seed", type=int, default=0)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .errors import PixelforgeError
+
+    args = build_parser().parse_args(argv)
+    try:
+        from . import commands
+        return getattr(commands, f"run_{args.command}")(args) or 0
+    except PixelforgeError as error:
+        print(f"pixelforge: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("pixelforge: interrupted", file=sys.stderr)
+        return 130
+
+
+def rank_zero() -> bool:
+    return os.environ.get("RANK", "0") == "0"
+
+
+def print_json(data) -> None:
+    print(json.dumps(data, indent=2, sort_keys=True))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,107 @@
+"""What each CLI command does: a few lines each, calling the library and printing."""
+
+from __future__ import annotations
+
+import dataclasses
+from argparse import Namespace
+
+import torch
+
+from .cli import print_json, rank_zero
+from .config import DataConfig, TrainConfig, parse_overrides
+from .errors import ConfigError
+
+
+def run_models(args: Namespace) -> None:
+    from .registry import create_model, list_models, model_builder
+
+    if args.name is None:
+        for name in list_models():
+            summary = (model_builder(name).__doc__ or "").strip().splitlines()
+            print(f"{name:20s} {summary[0] if summary else ''}")
+        return
+    print_json({"model": args.name, "config": dataclasses.asdict(create_model(args.name).config)})
+
+
+def run_data(args: Namespace) -> None:
+    from .data import download_dataset, inspect_dataset, list_datasets, load_dataset
+    from .images import save_image_grid
+
+    if args.data_command == "list":
+        print("\n".join(list_datasets()))
+    elif args.data_command == "download":
+        print(download_dataset(args.name, data_root=args.data_root))
+    else:
+        options = dict(split=args.split, image_size=args.image_size, channels=args.channels,
+                       data_root=args.data_root, skip_unreadable=args.skip_unreadable)
+        print_json(inspect_dataset(args.source, **options))
+        if args.grid:
+            dataset = load_dataset(args.source, **options)
+            x, _ = dataset.batch(torch.arange(min(64, len(dataset))))
+            print(f"grid: {save_image_grid(x, args.grid)}")
+
+
+def run_train(args: Namespace) -> None:
+    from .registry import model_config_class
+    from .train import train
+
+    model_overrides = parse_overrides(args.set, model_config_class(args.model))
+    train_options = parse_overrides(args.train_options, TrainConfig)
+    for key, value in (("steps", args.steps), ("batch_size", args.batch_size), ("learning_rate", args.lr),
+                       ("seed", args.seed), ("device", args.device)):
+        if value is not None:
+            train_options[key] = value
+    data = DataConfig(source=args.data, split=args.split, image_size=args.image_size, channels=args.channels,
+                      data_root=args.data_root, skip_unreadable=args.skip_unreadable)
+    result = train(args.model, data, args.out, TrainConfig(**train_options), model_overrides, resume=args.resume)
+    if rank_zero():
+        losses = ", ".join(f"{k} {v:.4f}" for k, v in result.final_losses.items())
+        print(f"trained {args.model} for {result.steps} steps ({result.images_per_second:.0f} images/s); "
+              f"final loss: {losses}")
+        print(f"checkpoint: {result.checkpoint}")
+
+
+def run_sample(args: Namespace) -> None:
+    from .images import save_image_grid
+    from .runtime import choose_device, make_generator
+    from .train import load
+
+    if args.num_samples < 1:
+        raise ConfigError(f"--num-samples {args.num_samples}: expected a positive integer")
+    device = choose_device(args.device)
+    model = load(args.checkpoint, weights=args.weights, device=device)
+    labels = None
+    if args.label is not None:
+        if not 0 <= args.label < max(model.config.num_classes, 1) or not model.config.num_classes:
+            raise ConfigError(f"--label {args.label}: the model has {model.config.num_classes} classes")
+        labels = torch.full((args.num_samples,), args.label, device=device)
+    images = model.sample(args.num_samples, y=labels, generator=make_generator(args.seed, device))
+    print(save_image_grid(images.float().cpu(), args.out, nrow=args.nrow))
+
+
+def run_eval(args: Namespace) -> None:
+    from .evaluate import evaluate, format_results
+    from .runtime import choose_device
+
+    metrics = tuple(m.strip() for m in args.metrics.split(",") if m.strip())
+    report = evaluate(args.checkpoint, data=args.data, split=args.split, metrics=metrics,
+                      importance_samples=args.importance_samples, limit=args.limit, seed=args.seed,
+                      device=choose_device(args.device), data_root=args.data_root)
+    print(format_results(report))
+    print(f"written: {report['checkpoint']}/evaluation.json")
+
+
+def run_info(args: Namespace) -> None:
+    from .train.checkpoint import read_config, resolve_checkpoint
+
+    checkpoint_dir = resolve_checkpoint(args.checkpoint)
+    print(f"checkpoint: {checkpoint_dir}")
+    print_json(read_config(checkpoint_dir))
+
+
+def run_quickstart(args: Namespace) -> None:
+    from .quickstart import quickstart
+
+    report = quickstart(args.out, steps=args.steps, seed=args.seed)
+    print(f"report: {report.resolve()}")
+    print(f"folder: {report.parent.resolve()}")

@@ -1,0 +1,102 @@
+"""The interface every model family shares.
+
+A model is an `nn.Module` with a frozen config dataclass (`self.config`) and:
+- `objectives`: the losses the trainer steps, in order (a GAN has two);
+- `forward(x, y, objective, generator)`: the scalar loss of one objective;
+- `sample(num_samples, y, generator)`: images (N, C, H, W) in [-1, 1];
+- `log_prob(x, y, generator)`: log-likelihood in nats per image, where defined.
+
+Models never choose a device or touch global randomness: they take a
+`torch.Generator` and draw on the device of their parameters.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import ClassVar
+
+import torch
+from torch import Tensor, nn
+
+from ..errors import ConfigError
+
+
+@dataclasses.dataclass(frozen=True)
+class ImageSpec:
+    """Shape and labels of the images a model works on."""
+
+    image_size: int = 28
+    channels: int = 1
+    num_classes: int = 0  # 0: unconditional
+
+    def check(self) -> None:
+        if self.image_size < 4:
+            raise ConfigError(f"image_size={self.image_size}: expected an integer >= 4")
+        if self.channels not in (1, 3):
+            raise ConfigError(f"channels={self.channels}: expected 1 (gray) or 3 (RGB)")
+        if self.num_classes < 0:
+            raise ConfigError(f"num_classes={self.num_classes}: expected 0 (unconditional) or more")
+
+
+class GenerativeModel(nn.Module):
+    """Base class of every pixelforge model (see the module docstring)."""
+
+    objectives: ClassVar[tuple[str, ...]] = ("loss",)
+    # What the model expects of its input: "continuous" images in [-1, 1], or
+    # "binary" images in {-1, 1} (the trainer binarizes MNIST-like data for these).
+    input_kind: ClassVar[str] = "continuous"
+    registered_name: str = ""  # set by create_model
+
+    def __init__(self, config) -> None:
+        super().__init__()
+        self.config = config
+        # Named loss terms of the last forward call, for logging (floats, detached).
+        self.last_terms: dict[str, float] = {}
+
+    @property
+    def name(self) -> str:
+        return self.registered_name
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device
+
+    def forward(self, x: Tensor, y: Tensor | None = None, objective: str = "loss",
+                generator: torch.Generator | None = None) -> Tensor:
+        raise NotImplementedError
+
+    def parameters_for(self, objective: str):
+        """The parameters the optimizer of `objective` updates (default: all)."""
+        return self.parameters()
+
+    def optimizer_settings(self, objective: str) -> dict:
+        """Optimizer keyword overrides for `objective` (e.g. a GAN's Adam betas); default none."""
+        return {}
+
+    @torch.no_grad()
+    def sample(self, num_samples: int, y: Tensor | None = None,
+               generator: torch.Generator | None = None) -> Tensor:
+        raise NotImplementedError
+
+    def log_prob(self, x: Tensor, y: Tensor | None = None,
+                 generator: torch.Generator | None = None) -> Tensor:
+        raise NotImplementedError(f"{type(self).__name__} has no tractable log-likelihood")
+
+    def check_input(self, x: Tensor, y: Tensor | None = None) -> None:
+        """Raise ConfigError when `x` (B, C, H, W) or `y` (B,) do not fit the model's config."""
+        spec = self.config
+        expected = (spec.channels, spec.image_size, spec.image_size)
+        if x.dim() != 4 or tuple(x.shape[1:]) != expected:
+            raise ConfigError(
+                f"{type(self).__name__} expects images of shape (B, {expected[0]}, {expected[1]}, {expected[2]}), "
+                f"got {tuple(x.shape)}"
+            )
+        if spec.num_classes and y is None:
+            raise ConfigError(f"{type(self).__name__} is class-conditional: pass labels y in [0, {spec.num_classes})")
+        if y is not None and spec.num_classes and (y.min() < 0 or y.max() >= spec.num_classes):
+            raise ConfigError(f"labels must lie in [0, {spec.num_classes}), got {int(y.min())}..{int(y.max())}")
+
+
+def config_to_dict(config) -> dict:
+    """A model config dataclass as a JSON-able dict."""
+    return dataclasses.asdict(config)

@@ -1,0 +1,67 @@
+"""Training: one trainer for every family, checkpoints, EMA and DDP."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from ..config import DataConfig, TrainConfig
+from ..data import ImageDataset, load_dataset
+from ..errors import ConfigError
+from ..models.base import GenerativeModel
+from ..registry import create_model
+from ..runtime import seed_everything
+from .checkpoint import load, read_config, resolve_checkpoint, save_model
+from .trainer import StepCallback, Trainer, TrainResult
+
+__all__ = ["train", "Trainer", "TrainResult", "load", "save_model", "load_training_data"]
+
+
+def load_training_data(data_config: DataConfig) -> ImageDataset:
+    return load_dataset(data_config.source, split=data_config.split, image_size=data_config.image_size,
+                        channels=data_config.channels, data_root=data_config.data_root,
+                        skip_unreadable=data_config.skip_unreadable)
+
+
+def _build_model(name: str, dataset: ImageDataset, overrides: dict) -> GenerativeModel:
+    """Create `name` for the dataset's image size, channels and (for conditional models) classes."""
+    height, width = dataset.image_size
+    if height != width:
+        raise ConfigError(f"{dataset.name}: images are {height}x{width}; models need square images: "
+                          f"pass image_size to crop them")
+    shape = {"image_size": height, "channels": dataset.channels}
+    if create_model(name).config.num_classes > 0 or overrides.get("num_classes", 0) > 0:
+        if dataset.num_classes == 0:
+            raise ConfigError(f"model {name!r} is class-conditional but {dataset.name} has no labels: "
+                              f"use a dataset with labels (an image folder with one subfolder per class)")
+        shape["num_classes"] = dataset.num_classes
+    return create_model(name, **{**shape, **overrides})
+
+
+def train(model: str, data: DataConfig | str = "embedded-mnist", run_dir: str | Path = "runs/run",
+          config: TrainConfig | None = None, model_overrides: dict | None = None, resume: bool = False,
+          callbacks: list[StepCallback] | None = None, dataset: ImageDataset | None = None) -> TrainResult:
+    """Train registered model `model` on `data` into `run_dir`; returns losses, speed and the checkpoint.
+
+    With `resume=True` and a checkpoint in `run_dir`, the model, data and training
+    configs come from that checkpoint (a given `config` may only raise `steps`), and
+    training continues exactly where it stopped.
+    """
+    data_config = data if isinstance(data, DataConfig) else DataConfig(source=str(data))
+    config = config or TrainConfig()
+    checkpoint_dir = None
+    if resume and (Path(run_dir) / "checkpoints" / "latest").is_file():
+        checkpoint_dir = resolve_checkpoint(run_dir)
+        saved = read_config(checkpoint_dir)
+        if saved["model"]["name"] != model:
+            raise ConfigError(f"{run_dir} holds a {saved['model']['name']!r} run, not {model!r}")
+        data_config = DataConfig(**saved["data"]["config"])
+        config = dataclasses.replace(TrainConfig(**saved["training"]), steps=config.steps)
+        model_overrides = saved["model"]["config"]
+    dataset = dataset if dataset is not None else load_training_data(data_config)
+    seed_everything(config.seed)
+    network = _build_model(model, dataset, dict(model_overrides or {}))
+    trainer = Trainer(network, dataset, run_dir, config, data_config, callbacks)
+    if checkpoint_dir is not None:
+        trainer.restore(checkpoint_dir)
+    return trainer.fit()
