@@ -8,12 +8,13 @@ Every problem with a file or folder raises pixelforge.errors.DataError.
 """
 
 from .dataset import ImageDataset
-from .load import default_data_root, inspect_dataset, list_datasets, load_dataset
+from .load import default_data_root, download_dataset, inspect_dataset, list_datasets, load_dataset
 from .transforms import FIXED_BINARIZATION_PROTOCOL, binarize_dynamic, binarize_fixed
 
 __all__ = [
     "ImageDataset",
     "load_dataset",
+    "download_dataset",
     "list_datasets",
     "inspect_dataset",
     "default_data_root",

@@ -61,7 +61,8 @@ def manual_instructions(known: KnownDataset, missing: list[tuple[RemoteFile, Pat
     lines = ["Put these files in place by hand, then run again:"]
     for remote, path in missing:
         lines.append(f"  {path}")
-        lines.append(f"      md5 {remote.md5}, from {' or '.join(file_urls(known, remote.name))}")
+        official = " or ".join(base + remote.name for base in known.mirrors)
+        lines.append(f"      md5 {remote.md5}, from {official}")
     lines.append("Or pass data_root (or set PIXELFORGE_DATA) to a folder that already holds them.")
     return "\n".join(lines)
 

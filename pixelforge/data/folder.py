@@ -86,7 +86,7 @@ def read_images(files: list[Path], labels: list[int] | None, image_size: int | N
     sizes = {tuple(image.shape[1:]) for image in images}
     if len(sizes) > 1:
         examples = ", ".join(f"{height}x{width}" for height, width in sorted(sizes)[:3])
-        raise DataError(f"{origin}: images have different sizes ({examples}, ...); pass image_size to "
+        raise DataError(f"{origin}: images have different sizes (H x W: {examples}, ...); pass image_size to "
                         f"resize and center-crop them to one square size")
     wanted = channels or max(image.shape[0] for image in images)
     batch = torch.cat([convert_channels(image[None], wanted) for image in images])

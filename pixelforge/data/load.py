@@ -92,6 +92,15 @@ def inspect_dataset(name_or_path: str | Path, **options) -> dict:
     return report
 
 
+def download_dataset(name: str, data_root: str | Path | None = None) -> Path:
+    """Fetch both splits of a known dataset into the data root (md5-checked); returns the root."""
+    if name not in KNOWN_DATASETS:
+        raise ConfigError(f"cannot download {name!r}: expected one of {', '.join(sorted(KNOWN_DATASETS))}")
+    for split in SPLITS:
+        _load_named(name, split, data_root, download=True)
+    return Path(data_root).expanduser() if data_root is not None else default_data_root()
+
+
 def _check_split(what: str, split: str) -> None:
     if split not in SPLITS:
         raise DataError(f"{what}: unknown split {split!r}; expected one of {', '.join(SPLITS)}")
@@ -185,9 +194,8 @@ def _read_idx_file(images_path: Path, split: str) -> ImageDataset:
     """An IDX images file (and its labels beside it, if any); named after a torchvision layout when in one."""
     labels_path = idx.labels_file_for(images_path)
     images, labels = idx.read_idx_dataset(images_path, labels_path)
-    known = {"MNIST": MNIST, "FashionMNIST": FASHION_MNIST}.get(images_path.parent.parent.name)
-    if images_path.parent.name != "raw":
-        known = None
+    layout = images_path.parent  # torchvision keeps the files in ROOT/MNIST/raw or ROOT/FashionMNIST/raw
+    known = {"MNIST": MNIST, "FashionMNIST": FASHION_MNIST}.get(layout.parent.name) if layout.name == "raw" else None
     name = known.name if known else images_path.parent.name
     source = f"{images_path}, {labels_path}" if labels_path else str(images_path)
     return _labelled(images, labels, known.class_names if known else None, name, split, source)
