@@ -94,3 +94,12 @@ def test_models_lists_the_vae_family(capsys):
     assert main(["models"]) == 0
     names = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
     assert {"vae", "beta_vae", "conditional_vae"} <= set(names)
+
+
+def test_data_inspect_prints_counts_and_saves_a_grid(shared_datasets, tmp_path, capsys):
+    grid = tmp_path / "grid.png"
+    assert main(["data", "inspect", "fashion-mnist", "--split", "test", "--data-root", str(shared_datasets),
+                 "--grid", str(grid)]) == 0
+    summary = json.loads(capsys.readouterr().out.split("\ngrid:")[0])
+    assert summary["num_images"] == 10000 and set(summary["class_counts"].values()) == {1000}
+    assert Image.open(grid).size[0] > 8 * 28

@@ -91,6 +91,11 @@ class GenerativeModel(nn.Module):
                 f"{type(self).__name__} expects images of shape (B, {expected[0]}, {expected[1]}, {expected[2]}), "
                 f"got {tuple(x.shape)}"
             )
+        if self.input_kind == "binary" and not bool(((x == 1) | (x == -1)).all()):
+            raise ConfigError(
+                f"{type(self).__name__} with a Bernoulli likelihood expects binary images in {{-1, 1}}; "
+                f"binarize them first (pixelforge.data.binarize_fixed or binarize_dynamic)"
+            )
         if spec.num_classes and y is None:
             raise ConfigError(f"{type(self).__name__} is class-conditional: pass labels y in [0, {spec.num_classes})")
         if y is not None and spec.num_classes and (y.min() < 0 or y.max() >= spec.num_classes):
