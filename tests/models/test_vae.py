@@ -34,7 +34,7 @@ def test_bound_tightens_with_more_samples():
 def test_conditional_vae_requires_labels_and_samples_each_class():
     model = pixelforge.create_model("conditional_vae").eval()
     with pytest.raises(ConfigError, match="class-conditional"):
-        model(torch.zeros(2, 1, 28, 28))
+        model(-torch.ones(2, 1, 28, 28))
     labels = torch.tensor([3, 3])
     same = model.sample(2, y=labels, generator=torch.Generator().manual_seed(0))
     other = model.sample(2, y=torch.tensor([7, 7]), generator=torch.Generator().manual_seed(0))
@@ -56,3 +56,9 @@ def test_interpolation_starts_and_ends_at_the_reconstructions():
 def test_out_of_range_options_name_the_field(field, value):
     with pytest.raises(ConfigError, match=field):
         pixelforge.create_model("vae", **{field: value})
+
+
+def test_bernoulli_vae_refuses_gray_images_with_advice():
+    model = pixelforge.create_model("vae")
+    with pytest.raises(ConfigError, match="expects binary images.*binarize"):
+        model(torch.zeros(2, 1, 28, 28))
