@@ -15,6 +15,7 @@ from .registry import create_model, list_models, register_model  # noqa: E402
 from .runtime import choose_device, make_generator  # noqa: E402
 from .data import list_datasets, load_dataset  # noqa: E402
 from .train import load, save_model, train  # noqa: E402
+from . import data, models  # noqa: E402,F401
 
 __all__ = [
     "__version__", "DataConfig", "TrainConfig", "parse_overrides", "PixelforgeError", "DataError",

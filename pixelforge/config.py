@@ -12,6 +12,7 @@ from .errors import ConfigError
 LR_SCHEDULES = ("constant", "cosine", "linear")
 PRECISIONS = ("fp32", "bf16", "fp16")
 NONFINITE_POLICIES = ("stop", "skip")
+OPTIMIZERS = ("adamw", "sgd")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -25,8 +26,11 @@ class DataConfig:
     data_root: str | None = None
     skip_unreadable: bool = False
     binarize: str = "auto"  # "auto": when the model wants binary input; "dynamic", "none"
+    augment: str = "none"   # training augmentation: "none", "flip", "crop" or "flip_crop"
 
     def __post_init__(self) -> None:
+        if self.augment not in ("none", "flip", "crop", "flip_crop"):
+            raise ConfigError(f"augment={self.augment!r}: expected 'none', 'flip', 'crop' or 'flip_crop'")
         if self.binarize not in ("auto", "dynamic", "none"):
             raise ConfigError(f"binarize={self.binarize!r}: expected 'auto', 'dynamic' or 'none'")
         if self.image_size is not None and self.image_size < 4:
@@ -42,6 +46,7 @@ class TrainConfig:
     steps: int = 2000
     batch_size: int = 64                # global batch: divided among DDP processes
     learning_rate: float = 1e-3
+    optimizer: str = "adamw"            # "adamw", or "sgd" (momentum 0.9, Nesterov)
     weight_decay: float = 0.0
     lr_schedule: str = "constant"       # "constant", "cosine" or "linear" decay to 0 after warm-up
     warmup_steps: int = 0
@@ -49,6 +54,7 @@ class TrainConfig:
     ema_decay: float = 0.0              # 0 = no EMA weights; e.g. 0.999
     precision: str = "fp32"             # "bf16"/"fp16": mixed precision (CUDA)
     compile: bool = False               # torch.compile the model (opt-in)
+    channels_last: bool = False         # NHWC memory layout (faster convolutions on many CPUs and GPUs)
     seed: int = 0
     device: str = "auto"
     log_every: int = 50
@@ -73,7 +79,7 @@ class TrainConfig:
             raise ConfigError(f"ema_decay={self.ema_decay}: expected a number in [0, 1)")
         if self.grad_clip < 0 or self.weight_decay < 0:
             raise ConfigError("grad_clip and weight_decay must be >= 0")
-        for field, allowed in (("lr_schedule", LR_SCHEDULES), ("precision", PRECISIONS),
+        for field, allowed in (("lr_schedule", LR_SCHEDULES), ("precision", PRECISIONS), ("optimizer", OPTIMIZERS),
                                ("on_nonfinite", NONFINITE_POLICIES)):
             if getattr(self, field) not in allowed:
                 raise ConfigError(f"{field}={getattr(self, field)!r}: expected one of {allowed}")

@@ -1,8 +1,9 @@
 """The interface every model family shares.
 
-A model is an `nn.Module` with a frozen config dataclass (`self.config`) and:
+A model (`PixelforgeModel`) is an `nn.Module` with a frozen config dataclass (`self.config`) and:
 - `objectives`: the losses the trainer steps, in order (a GAN has two);
-- `forward(x, y, objective, generator)`: the scalar loss of one objective;
+- `forward(x, y, objective, generator)`: the scalar loss of one objective.
+A `GenerativeModel` adds:
 - `sample(num_samples, y, generator)`: images (N, C, H, W) in [-1, 1];
 - `log_prob(x, y, generator)`: log-likelihood in nats per image, where defined.
 
@@ -38,8 +39,8 @@ class ImageSpec:
             raise ConfigError(f"num_classes={self.num_classes}: expected 0 (unconditional) or more")
 
 
-class GenerativeModel(nn.Module):
-    """Base class of every pixelforge model (see the module docstring)."""
+class PixelforgeModel(nn.Module):
+    """Base class of every registered model: what the trainer and checkpoints rely on."""
 
     objectives: ClassVar[tuple[str, ...]] = ("loss",)
     # What the model expects of its input: "continuous" images in [-1, 1], or
@@ -73,15 +74,6 @@ class GenerativeModel(nn.Module):
         """Optimizer keyword overrides for `objective` (e.g. a GAN's Adam betas); default none."""
         return {}
 
-    @torch.no_grad()
-    def sample(self, num_samples: int, y: Tensor | None = None,
-               generator: torch.Generator | None = None) -> Tensor:
-        raise NotImplementedError
-
-    def log_prob(self, x: Tensor, y: Tensor | None = None,
-                 generator: torch.Generator | None = None) -> Tensor:
-        raise NotImplementedError(f"{type(self).__name__} has no tractable log-likelihood")
-
     def check_input(self, x: Tensor, y: Tensor | None = None) -> None:
         """Raise ConfigError when `x` (B, C, H, W) or `y` (B,) do not fit the model's config."""
         spec = self.config
@@ -100,6 +92,19 @@ class GenerativeModel(nn.Module):
             raise ConfigError(f"{type(self).__name__} is class-conditional: pass labels y in [0, {spec.num_classes})")
         if y is not None and spec.num_classes and (y.min() < 0 or y.max() >= spec.num_classes):
             raise ConfigError(f"labels must lie in [0, {spec.num_classes}), got {int(y.min())}..{int(y.max())}")
+
+
+class GenerativeModel(PixelforgeModel):
+    """A model that can sample images (and, for some families, score them)."""
+
+    @torch.no_grad()
+    def sample(self, num_samples: int, y: Tensor | None = None,
+               generator: torch.Generator | None = None) -> Tensor:
+        raise NotImplementedError
+
+    def log_prob(self, x: Tensor, y: Tensor | None = None,
+                 generator: torch.Generator | None = None) -> Tensor:
+        raise NotImplementedError(f"{type(self).__name__} has no tractable log-likelihood")
 
 
 def config_to_dict(config) -> dict:

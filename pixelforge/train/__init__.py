@@ -8,7 +8,7 @@ from pathlib import Path
 from ..config import DataConfig, TrainConfig
 from ..data import ImageDataset, load_dataset
 from ..errors import ConfigError
-from ..models.base import GenerativeModel
+from ..models.base import PixelforgeModel
 from ..registry import create_model
 from ..runtime import seed_everything
 from .checkpoint import load, read_config, resolve_checkpoint, save_model
@@ -23,7 +23,7 @@ def load_training_data(data_config: DataConfig) -> ImageDataset:
                         skip_unreadable=data_config.skip_unreadable)
 
 
-def _build_model(name: str, dataset: ImageDataset, overrides: dict) -> GenerativeModel:
+def _build_model(name: str, dataset: ImageDataset, overrides: dict) -> PixelforgeModel:
     """Create `name` for the dataset's image size, channels and (for conditional models) classes."""
     height, width = dataset.image_size
     if height != width:
@@ -32,7 +32,7 @@ def _build_model(name: str, dataset: ImageDataset, overrides: dict) -> Generativ
     shape = {"image_size": height, "channels": dataset.channels}
     if create_model(name).config.num_classes > 0 or overrides.get("num_classes", 0) > 0:
         if dataset.num_classes == 0:
-            raise ConfigError(f"model {name!r} is class-conditional but {dataset.name} has no labels: "
+            raise ConfigError(f"model {name!r} needs class labels but {dataset.name} has none: "
                               f"use a dataset with labels (an image folder with one subfolder per class)")
         shape["num_classes"] = dataset.num_classes
     return create_model(name, **{**shape, **overrides})

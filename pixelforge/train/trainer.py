@@ -25,9 +25,10 @@ from tqdm.auto import tqdm
 from .. import __version__
 from ..config import DataConfig, TrainConfig
 from ..data import ImageDataset, binarize_dynamic
+from ..data.augment import augment_batch
 from ..errors import CheckpointError, ConfigError, TrainingError
 from ..images import save_image_grid
-from ..models.base import GenerativeModel, config_to_dict
+from ..models.base import GenerativeModel, PixelforgeModel, config_to_dict
 from ..runtime import choose_device, make_generator
 from . import checkpoint as ckpt
 from .distributed import any_true, barrier, device_for, gather_objects, init_world, mean_over_ranks
@@ -62,7 +63,7 @@ def _lr_factor(config: TrainConfig, step: int) -> float:
 
 
 class Trainer:
-    def __init__(self, model: GenerativeModel, dataset: ImageDataset, run_dir: str | Path,
+    def __init__(self, model: PixelforgeModel, dataset: ImageDataset, run_dir: str | Path,
                  config: TrainConfig, data_config: DataConfig | None = None,
                  callbacks: list[StepCallback] | None = None) -> None:
         self.config, self.data_config = config, data_config or DataConfig()
@@ -78,7 +79,8 @@ class Trainer:
                               f"{config.batch_size}: lower batch_size")
         if config.precision != "fp32" and self.device.type != "cuda" and config.precision == "fp16":
             raise ConfigError("precision='fp16' needs a CUDA device; use 'bf16' or 'fp32' on CPU")
-        self.model = model.to(self.device)
+        self.memory_format = torch.channels_last if config.channels_last else torch.contiguous_format
+        self.model = model.to(self.device, memory_format=self.memory_format)
         self.binarize = (self.data_config.binarize == "dynamic"
                          or (self.data_config.binarize == "auto" and model.input_kind == "binary"))
         self.optimizers = {objective: self._make_optimizer(objective) for objective in model.objectives}
@@ -88,21 +90,27 @@ class Trainer:
         self.ema = EMA(model, config.ema_decay) if config.ema_decay > 0 else None
         self.sampler = DistributedSampler(range(len(dataset)), num_replicas=self.world.size,
                                           rank=self.world.rank, shuffle=True, seed=config.seed, drop_last=True)
-        # Every random draw of training comes from these two generators (checkpointed).
+        # Every random draw of training comes from these two generators (checkpointed): the model's
+        # noise, and the data pipeline's (augmentation, dynamic binarization).
         self.noise_generator = make_generator(config.seed * 1000 + self.world.rank + 1, self.device)
-        self.binarize_generator = make_generator(config.seed * 1000 + self.world.rank + 2, "cpu")
+        self.data_generator = make_generator(config.seed * 1000 + self.world.rank + 2, "cpu")
         self.step, self.epoch, self.position, self.skipped_steps = 0, 0, 0, 0
         self._order, self._order_epoch = torch.empty(0, dtype=torch.long), -1
         self.last_checkpoint: Path | None = None
         self.network = self._wrap(model)
+        self.generative = isinstance(model, GenerativeModel)
 
     # --- set-up ---------------------------------------------------------------------------
     def _make_optimizer(self, objective: str) -> torch.optim.Optimizer:
+        parameters = self.model.parameters_for(objective)
+        if self.config.optimizer == "sgd":
+            return torch.optim.SGD(parameters, lr=self.config.learning_rate, momentum=0.9, nesterov=True,
+                                   weight_decay=self.config.weight_decay)
         settings = {"lr": self.config.learning_rate, "betas": (0.9, 0.999),
                     "weight_decay": self.config.weight_decay, **self.model.optimizer_settings(objective)}
-        return torch.optim.AdamW(self.model.parameters_for(objective), **settings)
+        return torch.optim.AdamW(parameters, **settings)
 
-    def _wrap(self, model: GenerativeModel) -> torch.nn.Module:
+    def _wrap(self, model: PixelforgeModel) -> torch.nn.Module:
         network: torch.nn.Module = model
         if self.world.is_distributed:
             device_ids = [self.device.index] if self.device.type == "cuda" else None
@@ -129,11 +137,14 @@ class Trainer:
         indices = order[self.position * self.local_batch:(self.position + 1) * self.local_batch]
         self.position += 1
         x, y = self.dataset.batch(indices)
+        if self.data_config.augment != "none":
+            x = augment_batch(x, self.data_config.augment, self.data_generator)
         if self.binarize:
-            x = binarize_dynamic(x, self.binarize_generator)
+            x = binarize_dynamic(x, self.data_generator)
         if self.model.config.num_classes == 0:
-            y = None
-        return x.to(self.device, non_blocking=True), None if y is None else y.to(self.device)
+            y = None  # unconditional: labels are not used
+        x = x.to(self.device, memory_format=self.memory_format, non_blocking=True)
+        return x, None if y is None else y.to(self.device)
 
     # --- one step -------------------------------------------------------------------------
     def _autocast(self):
@@ -202,7 +213,7 @@ class Trainer:
                     log.write(record)
                 progress.set_postfix({k: f"{v:.4g}" for k, v in losses.items()} | {"img/s": f"{rate:.0f}"})
                 window_start, window_images = time.perf_counter(), 0
-            if config.sample_every and self.step % config.sample_every == 0 and main:
+            if config.sample_every and self.step % config.sample_every == 0 and main and self.generative:
                 self.save_samples()
             if config.checkpoint_every and self.step % config.checkpoint_every == 0:
                 self.save_checkpoint()
@@ -210,7 +221,7 @@ class Trainer:
             for callback in self.callbacks:
                 callback(self, self.step)
         progress.close()
-        if main and (not config.sample_every or self.step % config.sample_every):
+        if main and self.generative and (not config.sample_every or self.step % config.sample_every):
             self.save_samples()
         if not config.checkpoint_every or self.step % config.checkpoint_every:
             self.save_checkpoint()
@@ -268,12 +279,12 @@ class Trainer:
         if not all(bool(torch.isfinite(p).all()) for p in self.model.parameters()):
             raise TrainingError(f"step {self.step}: the weights are no longer finite; no checkpoint was written. "
                                 f"The last good checkpoint is kept: {self.last_checkpoint}")
-        rng_states = gather_objects((self.noise_generator.get_state(), self.binarize_generator.get_state()),
+        rng_states = gather_objects((self.noise_generator.get_state(), self.data_generator.get_state()),
                                     self.world)
         if self.world.is_main:
             tensors: dict[str, torch.Tensor] = {}
-            for rank, (noise, binarize) in enumerate(rng_states):
-                tensors[f"rng.noise.{rank}"], tensors[f"rng.binarize.{rank}"] = noise, binarize
+            for rank, (noise, data) in enumerate(rng_states):
+                tensors[f"rng.noise.{rank}"], tensors[f"rng.data.{rank}"] = noise, data
             optimizers: dict[str, dict] = {}
             for objective, optimizer in self.optimizers.items():
                 named, rest = flatten_optimizer(f"optimizer.{objective}", optimizer.state_dict())
@@ -307,7 +318,7 @@ class Trainer:
             raise CheckpointError(f"{checkpoint_dir} was written by {state.get('world_size', 1)} processes; "
                                   f"resume it with the same number (this is rank {rank} of {self.world.size})")
         self.noise_generator.set_state(tensors[f"rng.noise.{rank}"])
-        self.binarize_generator.set_state(tensors[f"rng.binarize.{rank}"])
+        self.data_generator.set_state(tensors[f"rng.data.{rank}"])
         self.step, self.epoch, self.position = state["step"], state["epoch"], state["position"]
         self.skipped_steps = state["skipped_steps"]
         self.last_checkpoint = checkpoint_dir

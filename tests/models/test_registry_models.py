@@ -13,7 +13,7 @@ def _inputs(model, batch=4):
     x = torch.rand((batch, config.channels, config.image_size, config.image_size), generator=generator) * 2 - 1
     if model.input_kind == "binary":
         x = torch.where(x > 0, 1.0, -1.0)
-    y = torch.arange(batch) % config.num_classes if config.num_classes else None
+    y = torch.arange(batch) % config.num_classes if config.num_classes else None  # conditional or classifier
     return x, y
 
 
@@ -33,7 +33,16 @@ def test_every_objective_gives_finite_loss_and_gradient_to_every_parameter(name)
                 assert torch.isfinite(param.grad).all(), f"{name}/{objective}: non-finite gradient in {param_name}"
 
 
-@pytest.mark.parametrize("name", pixelforge.list_models())
+GENERATIVE = [name for name in pixelforge.list_models()
+              if isinstance(pixelforge.create_model(name), pixelforge.models.GenerativeModel)]
+
+
+def test_the_registry_holds_generative_and_recognition_models():
+    assert {"vae", "beta_vae", "conditional_vae"} <= set(GENERATIVE)
+    assert "small_resnet" in pixelforge.list_models() and "small_resnet" not in GENERATIVE
+
+
+@pytest.mark.parametrize("name", GENERATIVE)
 def test_samples_have_the_right_shape_and_range_and_follow_the_seed(name):
     torch.manual_seed(0)
     model = pixelforge.create_model(name).eval()
