@@ -63,6 +63,7 @@ def run_train(args: Namespace) -> None:
 
 def run_sample(args: Namespace) -> None:
     from .images import save_image_grid
+    from .models import GenerativeModel
     from .runtime import choose_device, make_generator
     from .train import load
 
@@ -70,6 +71,8 @@ def run_sample(args: Namespace) -> None:
         raise ConfigError(f"--num-samples {args.num_samples}: expected a positive integer")
     device = choose_device(args.device)
     model = load(args.checkpoint, weights=args.weights, device=device)
+    if not isinstance(model, GenerativeModel):
+        raise ConfigError(f"{args.checkpoint} holds a {model.registered_name!r} classifier, which cannot sample")
     labels = None
     if args.label is not None:
         if not 0 <= args.label < max(model.config.num_classes, 1) or not model.config.num_classes:

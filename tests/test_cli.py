@@ -103,3 +103,11 @@ def test_data_inspect_prints_counts_and_saves_a_grid(shared_datasets, tmp_path, 
     summary = json.loads(capsys.readouterr().out.split("\ngrid:")[0])
     assert summary["num_images"] == 10000 and set(summary["class_counts"].values()) == {1000}
     assert Image.open(grid).size[0] > 8 * 28
+
+
+def test_sampling_from_a_classifier_is_a_clear_error(tmp_path, capsys):
+    run_dir = tmp_path / "clf"
+    assert main(["train", "small_resnet", "--out", str(run_dir), "--steps", "2", "--batch-size", "8",
+                 "--set", "width=4", "blocks_per_stage=1"]) == 0
+    assert main(["sample", str(run_dir), "--out", str(tmp_path / "x.png")]) == 2
+    assert "classifier, which cannot sample" in capsys.readouterr().err
