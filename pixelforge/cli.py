@@ -54,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--train", nargs="*", default=[], metavar="KEY=VALUE", dest="train_options",
                        help="training options, e.g. --train ema_decay=0.999 lr_schedule=cosine precision=bf16")
     _add_data_options(train, "train")
+    train.add_argument("--augment", choices=("none", "flip", "crop", "flip_crop"), default="none",
+                       help="random training augmentation (flip_crop: CIFAR-style flips and padded crops)")
 
     sample = commands.add_parser("sample", help="sample images from a checkpoint into a PNG grid")
     sample.add_argument("checkpoint", help="a checkpoint folder or a run folder")
@@ -70,9 +72,17 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--data", help=DEFAULT_DATA_HELP + " (default: the training dataset)")
     evaluate.add_argument("--split", default="test")
     evaluate.add_argument("--data-root")
-    evaluate.add_argument("--metrics", default="nll", help="comma-separated: nll")
+    evaluate.add_argument("--metrics", default="nll",
+                          help="comma-separated: nll, accuracy (classifiers), fid, kid, pr (precision/recall), "
+                               "is (Inception Score)")
     evaluate.add_argument("--importance-samples", type=int, help="k of the importance-weighted bound")
     evaluate.add_argument("--limit", type=int, help="evaluate on the first N images only")
+    evaluate.add_argument("--num-samples", type=int, help="samples for fid/kid/pr/is (default: as many as images)")
+    evaluate.add_argument("--batch-size", type=int, default=100, help="sampling batch size (default: 100)")
+    evaluate.add_argument("--fid-resize", choices=("legacy", "clean"), default="legacy",
+                          help="resize to 299x299: legacy (bilinear, pytorch-fid) or clean (antialiased bicubic)")
+    evaluate.add_argument("--feature-weights",
+                          help="Inception weights: TorchScript or pytorch-fid .pth (default: fid-helper's default_1.pt)")
     evaluate.add_argument("--seed", type=int, default=0)
     evaluate.add_argument("--device", default="auto")
 

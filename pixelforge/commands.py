@@ -52,7 +52,7 @@ def run_train(args: Namespace) -> None:
         if value is not None:
             train_options[key] = value
     data = DataConfig(source=args.data, split=args.split, image_size=args.image_size, channels=args.channels,
-                      data_root=args.data_root, skip_unreadable=args.skip_unreadable)
+                      data_root=args.data_root, skip_unreadable=args.skip_unreadable, augment=args.augment)
     result = train(args.model, data, args.out, TrainConfig(**train_options), model_overrides, resume=args.resume)
     if rank_zero():
         losses = ", ".join(f"{k} {v:.4f}" for k, v in result.final_losses.items())
@@ -89,7 +89,8 @@ def run_eval(args: Namespace) -> None:
     metrics = tuple(m.strip() for m in args.metrics.split(",") if m.strip())
     report = evaluate(args.checkpoint, data=args.data, split=args.split, metrics=metrics,
                       importance_samples=args.importance_samples, limit=args.limit, seed=args.seed,
-                      device=choose_device(args.device), data_root=args.data_root)
+                      device=choose_device(args.device), data_root=args.data_root, num_samples=args.num_samples,
+                      batch_size=args.batch_size, feature_weights=args.feature_weights, resize=args.fid_resize)
     print(format_results(report))
     print(f"written: {report['checkpoint']}/evaluation.json")
 

@@ -7,22 +7,31 @@ import json
 from pathlib import Path
 
 import torch
+from torch import nn
 
 from .config import DataConfig
 from .errors import ConfigError
 from .metrics import evaluate_nll
+from .metrics.classification import evaluate_accuracy
+from .metrics.sample_quality import SAMPLE_METRICS, evaluate_sample_quality
 from .train import load, load_training_data
 from .train.checkpoint import update_config, write_json_atomic
 
-METRICS = ("nll",)
+METRICS = ("nll", "accuracy", *SAMPLE_METRICS)
 
 
 def evaluate(checkpoint: str | Path, data: str | None = None, split: str = "test",
              metrics: tuple[str, ...] = ("nll",), importance_samples: int | None = None,
              limit: int | None = None, seed: int = 0, device: str | torch.device = "cpu",
-             data_root: str | None = None) -> dict:
+             data_root: str | None = None, num_samples: int | None = None, batch_size: int = 100,
+             feature_weights: str | None = None, resize: str = "legacy", extractor: nn.Module | None = None,
+             progress: bool = True) -> dict:
     """Compute `metrics` for the checkpoint on `data` (default: the dataset it was trained on).
 
+    "nll" scores the test images; "fid", "kid", "pr" (precision/recall) and "is" (Inception
+    Score) compare `num_samples` samples (default: as many as test images), drawn in batches
+    of `batch_size`, with the first `limit` test images through `extractor` (default: FID
+    Inception-v3 with `feature_weights` and `resize`; see pixelforge.metrics.sample_quality).
     Writes `evaluation.json` into the checkpoint folder and records each metric's
     protocol in its config.json; returns {"checkpoint", "results": [...]}.
     """
@@ -41,6 +50,14 @@ def evaluate(checkpoint: str | Path, data: str | None = None, split: str = "test
     results = []
     if "nll" in metrics:
         results.append(evaluate_nll(model, dataset, importance_samples, seed=seed, limit=limit))
+    if "accuracy" in metrics:
+        results.append(evaluate_accuracy(model, dataset, limit=limit))
+    sample_metrics = tuple(m for m in metrics if m in SAMPLE_METRICS)
+    if sample_metrics:
+        results += evaluate_sample_quality(model, dataset, sample_metrics, num_samples, seed=seed, limit=limit,
+                                           batch_size=batch_size, extractor=extractor, resize=resize,
+                                           feature_weights=feature_weights, data_root=data_config.data_root,
+                                           progress=progress)
     report = {"checkpoint": str(model.checkpoint_dir), "date": datetime.datetime.now().isoformat(timespec="seconds"),
               "results": results}
     write_json_atomic(model.checkpoint_dir / "evaluation.json", report)
@@ -54,6 +71,10 @@ def format_results(report: dict) -> str:
     lines = []
     for result in report["results"]:
         extra = f" ({result['bits_per_dim']:.4f} bits/dim)" if "bits_per_dim" in result else ""
-        lines.append(f"{result['metric']}: {result['value']:.4f} {result['unit']}{extra} on {result['dataset']}")
+        extra += f" (std {result['std']:.4g})" if "std" in result else ""
+        value = result["value"]
+        shown = ", ".join(f"{k} {v:.4f}" for k, v in value.items()) if isinstance(value, dict) else f"{value:.4f}"
+        unit = f" {result['unit']}" if result["unit"] else ""
+        lines.append(f"{result['metric']}: {shown}{unit}{extra} on {result['dataset']}")
         lines.append("  protocol: " + json.dumps(result["protocol"], sort_keys=True))
     return "\n".join(lines)

@@ -39,3 +39,14 @@ def test_sgd_and_flip_crop_augmentation_train(tmp_path):
     config = TrainConfig(steps=5, batch_size=16, optimizer="sgd", learning_rate=0.05, sample_every=0)
     result = pixelforge.train("small_resnet", data, tmp_path, config, {"width": 4, "blocks_per_stage": 1})
     assert result.steps == 5 and torch.isfinite(torch.tensor(result.final_losses["loss"]))
+
+
+def test_cli_eval_reports_accuracy(tmp_path, capsys):
+    from pixelforge.cli import main
+
+    run_dir = tmp_path / "clf"
+    assert main(["train", "small_resnet", "--out", str(run_dir), "--steps", "3", "--batch-size", "8",
+                 "--set", "width=4", "blocks_per_stage=1"]) == 0
+    assert main(["eval", str(run_dir), "--metrics", "accuracy", "--limit", "50"]) == 0
+    out = capsys.readouterr().out
+    assert "accuracy:" in out and "embedded-mnist:test" in out
