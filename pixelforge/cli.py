@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--data-root")
     evaluate.add_argument("--metrics", default="nll",
                           help="comma-separated: nll, accuracy (classifiers), fid, kid, pr (precision/recall), "
-                               "is (Inception Score)")
+                               "is (Inception Score), domain_fid (28x28 digits, shipped MNIST classifier)")
     evaluate.add_argument("--importance-samples", type=int, help="k of the importance-weighted bound")
     evaluate.add_argument("--limit", type=int, help="evaluate on the first N images only")
     evaluate.add_argument("--num-samples", type=int, help="samples for fid/kid/pr/is (default: as many as images)")

@@ -13,11 +13,12 @@ from .config import DataConfig
 from .errors import ConfigError
 from .metrics import evaluate_nll
 from .metrics.classification import evaluate_accuracy
+from .metrics.domain import evaluate_domain_fid
 from .metrics.sample_quality import SAMPLE_METRICS, evaluate_sample_quality
 from .train import load, load_training_data
 from .train.checkpoint import update_config, write_json_atomic
 
-METRICS = ("nll", "accuracy", *SAMPLE_METRICS)
+METRICS = ("nll", "accuracy", "domain_fid", *SAMPLE_METRICS)
 
 
 def evaluate(checkpoint: str | Path, data: str | None = None, split: str = "test",
@@ -52,6 +53,8 @@ def evaluate(checkpoint: str | Path, data: str | None = None, split: str = "test
         results.append(evaluate_nll(model, dataset, importance_samples, seed=seed, limit=limit))
     if "accuracy" in metrics:
         results.append(evaluate_accuracy(model, dataset, limit=limit))
+    if "domain_fid" in metrics:
+        results.append(evaluate_domain_fid(model, dataset, num_samples, seed, limit, batch_size, progress=progress))
     sample_metrics = tuple(m for m in metrics if m in SAMPLE_METRICS)
     if sample_metrics:
         results += evaluate_sample_quality(model, dataset, sample_metrics, num_samples, seed=seed, limit=limit,

@@ -15,12 +15,17 @@ from .features import RESIZE_PROTOCOLS, InceptionFeatureExtractor, default_extra
 from .fid import feature_statistics, frechet_distance
 from .generative import (compute_fid, compute_inception_score, compute_kid, compute_precision_recall,
                          feature_pair)
+from .classification import evaluate_accuracy
+from .domain import compute_domain_fid, conditional_sample_accuracy
 from .likelihood import evaluate_nll
 from .reference import reference_features
 from .restoration import psnr, ssim
 
 __all__ = [
     "evaluate_nll",
+    "evaluate_accuracy",
+    "compute_domain_fid",
+    "conditional_sample_accuracy",
     "compute_features",
     "FeatureSet",
     "InceptionFeatureExtractor",

@@ -41,6 +41,20 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _finish_files(folder: Path) -> None:
+    """Give every file the usual permissions (safetensors writes 0600) and flush it to disk."""
+    mode = 0o666 & ~_current_umask()
+    for file in folder.iterdir():
+        os.chmod(file, mode)
+        _fsync(file)
+
+
 def write_json_atomic(path: Path, data: Any) -> None:
     """Write JSON to `path` through a temporary file and os.replace."""
     path = Path(path)
@@ -74,8 +88,7 @@ def save_checkpoint(run_dir: Path, step: int, config: dict, model_state: dict[st
         (tmp / STATE_JSON).write_text(json.dumps(state_json or {}, indent=2, sort_keys=True))
     header = {"format": FORMAT, "format_version": FORMAT_VERSION, "step": step, **config}
     (tmp / CONFIG_FILE).write_text(json.dumps(header, indent=2, sort_keys=True) + "\n")
-    for file in tmp.iterdir():
-        _fsync(file)
+    _finish_files(tmp)
     if final.exists():  # the same step written again (e.g. the end of a resumed run)
         shutil.rmtree(final)
     os.rename(tmp, final)
@@ -187,8 +200,7 @@ def save_model(model, path: str | Path, extra: dict | None = None) -> Path:
     header = {"format": FORMAT, "format_version": FORMAT_VERSION, "pixelforge_version": __version__,
               "model": {"name": model.registered_name, "config": config_to_dict(model.config)}, **(extra or {})}
     (tmp / CONFIG_FILE).write_text(json.dumps(header, indent=2, sort_keys=True) + "\n")
-    for file in tmp.iterdir():
-        _fsync(file)
+    _finish_files(tmp)
     os.rename(tmp, path)
     return path
 

@@ -81,3 +81,12 @@ def test_loading_reads_no_pickle(tmp_path, monkeypatch):
     monkeypatch.setattr(pickle, "loads", refuse)
     monkeypatch.setattr(torch, "load", refuse)
     assert pixelforge.load(path).registered_name == "conditional_vae"
+
+
+def test_checkpoint_files_are_readable_by_others_under_the_usual_umask(tmp_path):
+    old = os.umask(0o022)
+    try:
+        path = pixelforge.save_model(_model(), tmp_path / "m")
+    finally:
+        os.umask(old)
+    assert {oct(p.stat().st_mode & 0o777) for p in path.iterdir()} == {oct(0o644)}
