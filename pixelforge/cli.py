@@ -89,6 +89,19 @@ def build_parser() -> argparse.ArgumentParser:
     info = commands.add_parser("info", help="show a checkpoint's model, data, training and evaluation")
     info.add_argument("checkpoint")
 
+    explain = commands.add_parser("explain", help="explain a checkpoint's view of images: heatmaps or neighbours")
+    explain.add_argument("checkpoint", help="a checkpoint folder or a run folder")
+    explain.add_argument("source", metavar="IMAGE_OR_DATA", help="an image file, or " + DEFAULT_DATA_HELP)
+    explain.add_argument("--method", choices=("saliency", "gradcam", "neighbours", "nll"), default="gradcam",
+                         help="saliency/gradcam: classifiers; nll: per-pixel likelihood models; "
+                              "neighbours: nearest training images (default: gradcam)")
+    explain.add_argument("--out", required=True, help="output PNG file")
+    explain.add_argument("--data", help="the set searched by --method neighbours (default: the training data)")
+    explain.add_argument("--split", default="test", help="split of IMAGE_OR_DATA (default: test)")
+    explain.add_argument("--count", type=int, default=8, help="explain the first N images (default: 8)")
+    explain.add_argument("--data-root")
+    explain.add_argument("--device", default="auto")
+
     quick = commands.add_parser("quickstart", help="train a VAE on the embedded MNIST and write an HTML report")
     quick.add_argument("--out", default="pixelforge-quickstart")
     quick.add_argument("--steps", type=int, default=3000)

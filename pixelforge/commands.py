@@ -95,6 +95,16 @@ def run_eval(args: Namespace) -> None:
     print(f"written: {report['checkpoint']}/evaluation.json")
 
 
+def run_explain(args: Namespace) -> None:
+    from .explain import explain_to_file
+    from .runtime import choose_device
+
+    path = explain_to_file(args.checkpoint, args.source, args.out, method=args.method, split=args.split,
+                           count=args.count, data=args.data, data_root=args.data_root,
+                           device=choose_device(args.device))
+    print(path)
+
+
 def run_info(args: Namespace) -> None:
     from .train.checkpoint import read_config, resolve_checkpoint
 

@@ -154,17 +154,19 @@ class VAE(GenerativeModel):
         """Pixel parameters of p(x|z, y): (B, C, S, S) logits, or (B, 2C, S, S) mean and log-scale."""
         return self.decoder(self._with_label(z, y))
 
+    def reconstruction_pixel_log_prob(self, params: Tensor, x: Tensor) -> Tensor:
+        """log p(x_i|z) in nats per pixel and channel, (B, C, S, S)."""
+        if self.config.likelihood == "bernoulli":
+            return bernoulli_log_prob(params, x)
+        mean, log_scale = params.chunk(2, dim=1)
+        mean, log_scale = torch.tanh(mean), log_scale.clamp(min=-7.0)
+        density = (discretized_logistic_log_prob if self.config.likelihood == "logistic"
+                   else discretized_gaussian_log_prob)
+        return density(mean, log_scale, x)
+
     def reconstruction_log_prob(self, params: Tensor, x: Tensor) -> Tensor:
         """log p(x|z) in nats per image (B,), summed over pixels."""
-        if self.config.likelihood == "bernoulli":
-            per_pixel = bernoulli_log_prob(params, x)
-        else:
-            mean, log_scale = params.chunk(2, dim=1)
-            mean, log_scale = torch.tanh(mean), log_scale.clamp(min=-7.0)
-            density = (discretized_logistic_log_prob if self.config.likelihood == "logistic"
-                       else discretized_gaussian_log_prob)
-            per_pixel = density(mean, log_scale, x)
-        return per_pixel.flatten(1).sum(1)
+        return self.reconstruction_pixel_log_prob(params, x).flatten(1).sum(1)
 
     def decode(self, z: Tensor, y: Tensor | None = None) -> Tensor:
         """The mean image of p(x|z, y) in [-1, 1] (for Bernoulli: pixel probabilities, rescaled)."""
@@ -242,6 +244,31 @@ class VAE(GenerativeModel):
             log_w = (log_lik + log_prior - log_q).double()
             running = torch.logaddexp(running, torch.logsumexp(log_w, dim=0))
         return (running - math.log(k)).float()
+
+    @torch.no_grad()
+    def pixel_log_prob(self, x: Tensor, y: Tensor | None = None, generator: torch.Generator | None = None,
+                       num_samples: int = 0) -> Tensor:
+        """Per-pixel reconstruction log-likelihood log p(x_i | z) in nats, (B, C, S, S).
+
+        With num_samples = 0 (default), z is the posterior mean E[q(z|x)]; with
+        num_samples >= 1, the average of log p(x_i | z) over that many z ~ q(z|x)
+        drawn with `generator` (each pixel's share of the ELBO's reconstruction term).
+        This is NOT a per-pixel marginal likelihood: it ignores the KL term and the
+        uncertainty in z, so its sum over pixels is log p(x | z), not log p(x).
+        It shows which pixels the decoder explains badly.
+        """
+        self.check_input(x, y)
+        if num_samples < 0:
+            raise ConfigError(f"num_samples={num_samples}: expected 0 (posterior mean) or a positive integer")
+        mean, log_var = self.encode(x, y)
+        if num_samples == 0:
+            return self.reconstruction_pixel_log_prob(self.decode_params(mean, y), x)
+        total = torch.zeros_like(x)
+        for _ in range(num_samples):
+            eps = torch.randn(mean.shape, generator=generator, device=mean.device, dtype=mean.dtype)
+            z = mean + torch.exp(0.5 * log_var) * eps
+            total += self.reconstruction_pixel_log_prob(self.decode_params(z, y), x)
+        return total / num_samples
 
 
 @register_model
