@@ -11,6 +11,8 @@ from ..data import ImageDataset, load_dataset
 from ..errors import ConfigError
 from ..images import save_image_grid
 from ..metrics.likelihood import prepare_eval_images
+from ..models.base import GenerativeModel
+from ..runtime import make_generator
 from ..train import load
 from .gradcam import grad_cam
 from .likelihood import check_pixel_likelihood, pixel_nll_map
@@ -20,6 +22,7 @@ from .saliency import saliency_map
 from .targets import check_classifier
 
 METHODS = ("saliency", "gradcam", "neighbours", "nll")
+SAMPLES = "samples"  # as a source: the model's own samples (with the neighbours method)
 COLUMNS = 8  # images per row of a map grid: a row of originals, then the row of their overlays
 
 
@@ -43,6 +46,16 @@ def _reference_dataset(model: nn.Module, data: str | None, data_root: str | None
     split = "train" if data else trained_on.get("split", "train")
     return load_dataset(source, split=split, image_size=model.config.image_size, channels=model.config.channels,
                         data_root=data_root or trained_on.get("data_root"))
+
+
+def _sample_neighbours(model: nn.Module, out: str | Path, count: int, data: str | None, k: int,
+                       data_root: str | None) -> Path:
+    """The memorization check: `count` samples (seed 0), each beside its k nearest training images."""
+    if not isinstance(model, GenerativeModel):
+        raise ConfigError(f"source {SAMPLES!r} needs a generative model; {model.registered_name!r} cannot sample")
+    samples = model.sample(count, generator=make_generator(0, model.device)).float()
+    grid = neighbour_grid(samples, _reference_dataset(model, data, data_root), k)
+    return save_image_grid(grid, out, nrow=k + 1)
 
 
 def _maps(model: nn.Module, method: str, images: Tensor, labels: Tensor | None) -> Tensor:
@@ -72,7 +85,8 @@ def explain_to_file(checkpoint: str | Path, source: str | Path, out: str | Path,
     """Explain the first `count` images of `source` with `method` and save a PNG grid at `out`.
 
     `source` is anything load_dataset reads (a dataset name or path, or one image
-    file), resized to the checkpoint's image size and channels; `split` picks its
+    file), resized to the checkpoint's image size and channels, or "samples": the
+    model's own samples (seed 0), for the neighbours method; `split` picks its
     split. Methods: "saliency" and "gradcam" (classifiers, predicted class),
     "nll" (models with pixel_log_prob; Bernoulli models see the fixed test
     binarization) give rows of originals over rows of heatmap overlays, 8 per row;
@@ -85,6 +99,11 @@ def explain_to_file(checkpoint: str | Path, source: str | Path, out: str | Path,
         raise ConfigError(f"count={count}: expected a positive number of images")
     model = load(checkpoint, device=device)
     _check_method(model, method, data)
+    if str(source) == SAMPLES:
+        if method != "neighbours":
+            raise ConfigError(f"source {SAMPLES!r} goes with the neighbours method (a memorization check), "
+                              f"not {method}")
+        return _sample_neighbours(model, out, count, data, k, data_root)
     dataset = load_dataset(source, split=split, image_size=model.config.image_size,
                            channels=model.config.channels, data_root=data_root)
     count = min(count, len(dataset))

@@ -47,3 +47,13 @@ def test_errors_exit_2_with_one_line(vae_checkpoint, tmp_path, capsys, extra, me
     assert main(["explain", str(vae_checkpoint), "embedded-mnist", *extra, "--out", str(tmp_path / "x.png")]) == 2
     error = capsys.readouterr().err
     assert message in error and "Traceback" not in error and not (tmp_path / "x.png").exists()
+
+
+def test_samples_beside_their_nearest_training_images(vae_checkpoint, classifier_run, tmp_path, capsys):
+    out = tmp_path / "memorization.png"
+    assert main(["explain", str(vae_checkpoint), "samples", "--method", "neighbours", "--count", "4",
+                 "--data", "embedded-mnist", "--out", str(out)]) == 0
+    assert Image.open(out).size == (6 * CELL + 2, 4 * CELL + 2)  # each sample, then its 5 neighbours
+    assert main(["explain", str(vae_checkpoint), "samples", "--method", "nll", "--out", str(out)]) == 2
+    assert main(["explain", str(classifier_run), "samples", "--method", "neighbours", "--out", str(out)]) == 2
+    assert "cannot sample" in capsys.readouterr().err
