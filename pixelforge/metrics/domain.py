@@ -1,4 +1,4 @@
-"""Domain-feature metrics for 28×28 digit sets, with pixelforge's own shipped MNIST classifier.
+"""Domain-feature metrics for 28×28 sets, with pixelforge's own shipped MNIST / Fashion-MNIST classifiers.
 
 The Inception network was trained on ImageNet photographs at 299×299; for 28×28
 digits a classifier trained on the digits themselves is a cheaper and more
@@ -19,7 +19,7 @@ from ..runtime import make_generator
 from .features import file_sha256
 
 WEIGHTS = Path(__file__).resolve().parents[1] / "weights"
-DOMAINS = {"mnist": WEIGHTS / "mnist_classifier"}
+DOMAINS = {"mnist": WEIGHTS / "mnist_classifier", "fashion-mnist": WEIGHTS / "fashion_mnist_classifier"}
 
 
 def shipped_classifier(domain: str = "mnist", device: str | torch.device = "cpu"):
