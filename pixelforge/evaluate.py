@@ -54,7 +54,8 @@ def evaluate(checkpoint: str | Path, data: str | None = None, split: str = "test
     if "accuracy" in metrics:
         results.append(evaluate_accuracy(model, dataset, limit=limit))
     if "domain_fid" in metrics:
-        results.append(evaluate_domain_fid(model, dataset, num_samples, seed, limit, batch_size, progress=progress))
+        domain = "fashion-mnist" if dataset.name == "fashion-mnist" else "mnist"  # the shipped classifiers
+        results.append(evaluate_domain_fid(model, dataset, num_samples, seed, limit, batch_size, domain, progress))
     sample_metrics = tuple(m for m in metrics if m in SAMPLE_METRICS)
     if sample_metrics:
         results += evaluate_sample_quality(model, dataset, sample_metrics, num_samples, seed=seed, limit=limit,
