@@ -29,7 +29,7 @@ from ..data.augment import augment_batch
 from ..errors import CheckpointError, ConfigError, TrainingError
 from ..images import save_image_grid
 from ..models.base import GenerativeModel, PixelforgeModel, config_to_dict
-from ..runtime import choose_device, make_generator
+from ..runtime import choose_device, make_generator, set_cpu_threads
 from . import checkpoint as ckpt
 from .distributed import any_true, barrier, device_for, gather_objects, init_world, mean_over_ranks
 from .ema import EMA
@@ -69,15 +69,17 @@ class Trainer:
         self.config, self.data_config = config, data_config or DataConfig()
         self.run_dir, self.dataset = Path(run_dir), dataset
         self.callbacks = callbacks or []
-        self.world = init_world(choose_device(config.device))
-        self.device = device_for(self.world, choose_device(config.device))
+        set_cpu_threads()  # PIXELFORGE_THREADS, when set
+        requested = choose_device(config.device)
+        self.world = init_world(requested)
+        self.device = device_for(self.world, requested)
         if config.batch_size % self.world.size:
             raise ConfigError(f"batch_size={config.batch_size} must divide evenly among {self.world.size} processes")
         self.local_batch = config.batch_size // self.world.size
         if len(dataset) // self.world.size < self.local_batch:
             raise ConfigError(f"the dataset has {len(dataset)} images, fewer than one batch of "
                               f"{config.batch_size}: lower batch_size")
-        if config.precision != "fp32" and self.device.type != "cuda" and config.precision == "fp16":
+        if config.precision == "fp16" and self.device.type != "cuda":
             raise ConfigError("precision='fp16' needs a CUDA device; use 'bf16' or 'fp32' on CPU")
         self.memory_format = torch.channels_last if config.channels_last else torch.contiguous_format
         self.model = model.to(self.device, memory_format=self.memory_format)
