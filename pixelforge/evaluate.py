@@ -16,7 +16,7 @@ from .metrics.classification import evaluate_accuracy
 from .metrics.domain import evaluate_domain_fid
 from .metrics.sample_quality import SAMPLE_METRICS, evaluate_sample_quality
 from .train import load, load_training_data
-from .train.checkpoint import update_config, write_json_atomic
+from .train.checkpoint import training_data_config, update_config, write_json_atomic
 
 METRICS = ("nll", "accuracy", "domain_fid", *SAMPLE_METRICS)
 
@@ -40,7 +40,7 @@ def evaluate(checkpoint: str | Path, data: str | None = None, split: str = "test
     if unknown:
         raise ConfigError(f"unknown metric(s) {unknown}: expected some of {METRICS}")
     model = load(checkpoint, device=device)
-    trained_on = model.checkpoint_config.get("data", {}).get("config", {})
+    trained_on = training_data_config(model)
     source = data or trained_on.get("source")
     if source is None:
         raise ConfigError("the checkpoint does not record its dataset: pass --data")

@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 
 from .config import DataConfig, TrainConfig
-from .data import load_dataset
+from .data import binarize_fixed, load_dataset
 from .evaluate import evaluate
 from .images import save_image_grid
 from .report import Section, plot_training_curves, write_report
@@ -62,8 +62,6 @@ def _rel(path: Path, root: Path) -> str:
 
 @torch.no_grad()
 def _figures(model, test, folder: Path, seed: int) -> dict[str, Path]:
-    from .data import binarize_fixed
-
     generator = make_generator(seed, model.device)
     samples = save_image_grid(model.sample(64, generator=generator), folder / "samples.png", nrow=8)
     x, _ = test.batch(torch.arange(32))

@@ -14,6 +14,7 @@ from ..metrics.likelihood import prepare_eval_images
 from ..models.base import GenerativeModel
 from ..runtime import make_generator
 from ..train import load
+from ..train.checkpoint import training_data_config
 from .gradcam import grad_cam
 from .likelihood import check_pixel_likelihood, pixel_nll_map
 from .neighbours import neighbour_grid
@@ -39,7 +40,7 @@ def _check_method(model: nn.Module, method: str, data: str | None) -> None:
 
 def _reference_dataset(model: nn.Module, data: str | None, data_root: str | None) -> ImageDataset:
     """The set to search for neighbours: `data` (train split), else the checkpoint's training data."""
-    trained_on = getattr(model, "checkpoint_config", {}).get("data", {}).get("config", {})
+    trained_on = training_data_config(model)
     source = data or trained_on.get("source")
     if source is None:
         raise ConfigError("the checkpoint does not record its training data: pass the dataset to search (--data)")

@@ -211,3 +211,8 @@ def read_json(file: Path) -> dict:
         return json.loads(Path(file).read_text())
     except (OSError, json.JSONDecodeError) as error:
         raise CheckpointError(f"{file}: cannot read JSON ({error})") from None
+
+
+def training_data_config(model) -> dict:
+    """The DataConfig fields a loaded model was trained with ({} when its checkpoint does not record them)."""
+    return getattr(model, "checkpoint_config", {}).get("data", {}).get("config", {})
