@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import datetime
 import json
+import warnings
 from pathlib import Path
 
 import torch
 from torch import nn
 
 from .config import DataConfig
-from .errors import ConfigError
+from .errors import ConfigError, PixelforgeError
 from .metrics import evaluate_nll
 from .metrics.classification import evaluate_accuracy
 from .metrics.domain import evaluate_domain_fid
+from .models import GenerativeModel
 from .metrics.sample_quality import SAMPLE_METRICS, evaluate_sample_quality
 from .train import load, load_training_data
+from .report.evaluation import write_evaluation_report
 from .train.checkpoint import training_data_config, update_config, write_json_atomic
 
 METRICS = ("nll", "accuracy", "domain_fid", *SAMPLE_METRICS)
@@ -26,15 +29,16 @@ def evaluate(checkpoint: str | Path, data: str | None = None, split: str = "test
              limit: int | None = None, seed: int = 0, device: str | torch.device = "cpu",
              data_root: str | None = None, num_samples: int | None = None, batch_size: int = 100,
              feature_weights: str | None = None, resize: str = "legacy", extractor: nn.Module | None = None,
-             progress: bool = True) -> dict:
+             progress: bool = True, html: bool = True) -> dict:
     """Compute `metrics` for the checkpoint on `data` (default: the dataset it was trained on).
 
     "nll" scores the test images; "fid", "kid", "pr" (precision/recall) and "is" (Inception
     Score) compare `num_samples` samples (default: as many as test images), drawn in batches
     of `batch_size`, with the first `limit` test images through `extractor` (default: FID
     Inception-v3 with `feature_weights` and `resize`; see pixelforge.metrics.sample_quality).
-    Writes `evaluation.json` into the checkpoint folder and records each metric's
-    protocol in its config.json; returns {"checkpoint", "results": [...]}.
+    Writes `evaluation.json` (and, with `html`, `evaluation.html`: the metrics, a sample grid and
+    nearest training neighbours) into the checkpoint folder and records each metric's protocol
+    in its config.json; returns {"checkpoint", "date", "results": [...], "html": path}.
     """
     unknown = [m for m in metrics if m not in METRICS]
     if unknown:
@@ -64,10 +68,24 @@ def evaluate(checkpoint: str | Path, data: str | None = None, split: str = "test
                                            progress=progress)
     report = {"checkpoint": str(model.checkpoint_dir), "date": datetime.datetime.now().isoformat(timespec="seconds"),
               "results": results}
+    if html:
+        report["html"] = str(write_evaluation_report(model, report, model.checkpoint_dir,
+                                                     _training_images(model, trained_on), seed))
     write_json_atomic(model.checkpoint_dir / "evaluation.json", report)
     update_config(model.checkpoint_dir, evaluation={r["metric"]: {"value": r["value"], "unit": r["unit"],
                                                                   "protocol": r["protocol"]} for r in results})
     return report
+
+
+def _training_images(model, trained_on: dict):
+    """The images a generative model was trained on, for the neighbour grid (None when unavailable)."""
+    if not isinstance(model, GenerativeModel) or not trained_on.get("source"):
+        return None
+    try:
+        return load_training_data(DataConfig(**trained_on))
+    except PixelforgeError as error:
+        warnings.warn(f"no nearest-neighbour grid: the training images cannot be read ({error})", stacklevel=3)
+        return None
 
 
 def format_results(report: dict) -> str:
@@ -81,4 +99,6 @@ def format_results(report: dict) -> str:
         unit = f" {result['unit']}" if result["unit"] else ""
         lines.append(f"{result['metric']}: {shown}{unit}{extra} on {result['dataset']}")
         lines.append("  protocol: " + json.dumps(result["protocol"], sort_keys=True))
+    if report.get("html"):
+        lines.append(f"report: {report['html']}")
     return "\n".join(lines)

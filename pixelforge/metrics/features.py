@@ -48,7 +48,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..errors import ConfigError, DataError
-from .inception_network import INPUT_SIZE, FIDInceptionV3, tensorflow_parameters_to_state_dict
+from .inception_network import INPUT_SIZE, BasicConv2d, FIDInceptionV3, tensorflow_parameters_to_state_dict
 
 RESIZE_PROTOCOLS = {
     "legacy": "bilinear, align_corners=False, no antialiasing (pytorch-fid / TF FID)",
@@ -162,11 +162,12 @@ class InceptionFeatureExtractor(nn.Module):
     `pt_inception-2015-12-05-6726825d.pth` state_dict (loaded with weights_only=True), which
     also gives the 1008 logits the Inception Score needs. `resize`: "legacy" or "clean"
     (see the module docstring). `channels_last` only changes the memory layout (faster on
-    CPU and GPU; features equal to float32 rounding).
+    CPU and GPU; features equal to float32 rounding). `compile`: torch.compile the network with
+    frozen weights (faster after a one-off compilation; needs a C++ compiler on CPU).
     """
 
     def __init__(self, weights: str | Path | None = None, resize: str = "legacy",
-                 device: str | torch.device = "cpu", channels_last: bool = True) -> None:
+                 device: str | torch.device = "cpu", channels_last: bool = True, compile: bool = False) -> None:
         super().__init__()
         if resize not in RESIZE_PROTOCOLS:
             raise ConfigError(f"resize={resize!r}: expected one of {', '.join(RESIZE_PROTOCOLS)}")
@@ -176,9 +177,21 @@ class InceptionFeatureExtractor(nn.Module):
         self.weights_path, self.resize, self.device = path.resolve(), resize, torch.device(device)
         network, self.network_kind, self.input_scaling = _load_network(str(self.weights_path), str(self.device))
         self.channels_last = channels_last and self.network_kind == "fid-inception"
+        if self.network_kind == "fid-inception":
+            for module in network.modules():  # inference only: batch norm folded into the convolutions
+                if isinstance(module, BasicConv2d):
+                    module.fold_batchnorm()
         if self.channels_last:
             network = network.to(memory_format=torch.channels_last)
         self.network = network
+        # Opt-in: torch.compile with weight freezing (constant-folded, pre-packed convolution
+        # weights): about 1.2x faster on CPU after a one-off compilation of about a minute, and
+        # features equal to float32 rounding. Batches are padded to one shape to compile once.
+        compiled = None
+        if compile and self.network_kind == "fid-inception":
+            compiled = torch.compile(network, dynamic=False, options={"freezing": True})
+        object.__setattr__(self, "compiled", compiled)  # not a registered submodule: no second state_dict
+        self._compiled_batch: int | None = None
 
     @property
     def has_logits(self) -> bool:
@@ -219,8 +232,28 @@ class InceptionFeatureExtractor(nn.Module):
                 raise ConfigError(f"{self.weights_path.name}: gave {tuple(features.shape)} for {x.shape[0]} images; "
                                   f"expected (N, D) features")
             return features.float(), None
-        features, logits = self.network(x)
+        if self.compiled is None:
+            features, logits = self.network(x)
+        else:
+            features, logits = self._run_compiled(x)
         return features.float(), None if logits is None else logits.float()
+
+    def _run_compiled(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The compiled network on batches padded to the first batch's size (one compilation)."""
+        count = x.shape[0]
+        self._compiled_batch = self._compiled_batch or count
+        outputs = []
+        for chunk in x.split(self._compiled_batch):
+            missing = self._compiled_batch - chunk.shape[0]
+            if missing:
+                chunk = torch.cat([chunk, chunk[-1:].expand(missing, -1, -1, -1)]).contiguous(
+                    memory_format=torch.channels_last if self.channels_last else torch.contiguous_format)
+            features, logits = self.compiled(chunk)
+            outputs.append((features[:features.shape[0] - missing],
+                            None if logits is None else logits[:logits.shape[0] - missing]))
+        features = torch.cat([f for f, _ in outputs])
+        logits = None if outputs[0][1] is None else torch.cat([l for _, l in outputs])
+        return features, logits
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         """Images (N, C, H, W) in [-1, 1] -> (N, 2048) float32 features."""

@@ -66,6 +66,14 @@ class PixelforgeModel(nn.Module):
                 generator: torch.Generator | None = None) -> Tensor:
         raise NotImplementedError
 
+    def objectives_at(self, step: int) -> tuple[str, ...]:
+        """The objectives to step at training step `step` (default: all; a WGAN critic steps more often)."""
+        return self.objectives
+
+    def health_warnings(self, record: dict) -> list[str]:
+        """Messages about training going wrong, given one log record (default: none)."""
+        return []
+
     def parameters_for(self, objective: str):
         """The parameters the optimizer of `objective` updates (default: all)."""
         return self.parameters()
@@ -101,6 +109,10 @@ class GenerativeModel(PixelforgeModel):
     def sample(self, num_samples: int, y: Tensor | None = None,
                generator: torch.Generator | None = None) -> Tensor:
         raise NotImplementedError
+
+    def refresh_after_averaging(self) -> None:
+        """Called after averaged (EMA) weights are loaded: recompute what depends on the weights
+        and is not itself a weight (a GAN generator's BatchNorm statistics). Default: nothing."""
 
     def log_prob(self, x: Tensor, y: Tensor | None = None,
                  generator: torch.Generator | None = None) -> Tensor:

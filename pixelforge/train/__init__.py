@@ -38,6 +38,15 @@ def _build_model(name: str, dataset: ImageDataset, overrides: dict) -> Pixelforg
     return create_model(name, **{**shape, **overrides})
 
 
+def _check_learning_rate(model: PixelforgeModel, config: TrainConfig) -> None:
+    """Refuse a learning_rate the model would ignore (GANs set one per objective in their config)."""
+    own = [objective for objective in model.objectives if "lr" in model.optimizer_settings(objective)]
+    if own and config.learning_rate != TrainConfig().learning_rate:
+        names = ", ".join(f"lr_{objective}" for objective in own)
+        raise ConfigError(f"{model.registered_name} sets its learning rates per objective ({names}; e.g. --set "
+                          f"lr_generator=1e-4): learning_rate={config.learning_rate} (--lr) would be ignored")
+
+
 def train(model: str, data: DataConfig | str = "embedded-mnist", run_dir: str | Path = "runs/run",
           config: TrainConfig | None = None, model_overrides: dict | None = None, resume: bool = False,
           callbacks: list[StepCallback] | None = None, dataset: ImageDataset | None = None) -> TrainResult:
@@ -61,6 +70,7 @@ def train(model: str, data: DataConfig | str = "embedded-mnist", run_dir: str | 
     dataset = dataset if dataset is not None else load_training_data(data_config)
     seed_everything(config.seed)
     network = _build_model(model, dataset, dict(model_overrides or {}))
+    _check_learning_rate(network, config)
     trainer = Trainer(network, dataset, run_dir, config, data_config, callbacks)
     if checkpoint_dir is not None:
         trainer.restore(checkpoint_dir)

@@ -182,7 +182,10 @@ def load(path: str | Path, weights: str = "ema", device: str | torch.device = "c
                               f"missing {sorted(missing)[:5]}, unexpected {sorted(unexpected)[:5]}")
     model.checkpoint_dir = checkpoint_dir
     model.checkpoint_config = config
-    return model.to(device).eval()
+    model = model.to(device)
+    if file.name == EMA_FILE and hasattr(model, "refresh_after_averaging"):
+        model.refresh_after_averaging()
+    return model.eval()
 
 
 def save_model(model, path: str | Path, extra: dict | None = None) -> Path:

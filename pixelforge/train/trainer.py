@@ -158,7 +158,7 @@ class Trainer:
         """One step of every objective; None when a non-finite loss was skipped."""
         x, y = self._next_batch()
         losses: dict[str, float] = {}
-        for objective in self.model.objectives:
+        for objective in self.model.objectives_at(self.step):
             optimizer = self.optimizers[objective]
             with self._autocast():
                 loss = self.network(x, y, objective=objective, generator=self.noise_generator)
@@ -171,8 +171,9 @@ class Trainer:
                 torch.nn.utils.clip_grad_norm_(self.model.parameters_for(objective), self.config.grad_clip)
             self.scaler.step(optimizer)
             self.scaler.update()
-            self.schedulers[objective].step()
             losses[objective] = float(loss.detach())
+        for scheduler in self.schedulers.values():  # schedules follow the step, stepped or not
+            scheduler.step()
         if self.ema is not None:
             self.ema.update(self.model, self.step)
         return losses
@@ -205,12 +206,15 @@ class Trainer:
             step_losses = self.train_step()
             self.step += 1
             if step_losses is not None:
-                losses = step_losses
+                losses = {**losses, **step_losses}
             window_images += config.batch_size
             total_images += config.batch_size
             if self.step % config.log_every == 0 or self.step == config.steps:
                 rate = window_images / max(time.perf_counter() - window_start, 1e-9)
                 record = self._log_record(losses, rate)
+                for message in self.model.health_warnings(record) if main else []:
+                    progress.write(f"warning: {message}")
+                    record.setdefault("warnings", []).append(message)
                 if log is not None:
                     log.write(record)
                 progress.set_postfix({k: f"{v:.4g}" for k, v in losses.items()} | {"img/s": f"{rate:.0f}"})
@@ -251,6 +255,7 @@ class Trainer:
             return self.model
         model = copy.deepcopy(self.model)
         model.load_state_dict(self.ema.state_dict())
+        model.refresh_after_averaging()
         return model
 
     @torch.no_grad()

@@ -9,7 +9,7 @@ from PIL import Image
 import pixelforge
 from pixelforge.errors import ConfigError, DataError
 from pixelforge.metrics import InceptionFeatureExtractor, compute_features, compute_fid, compute_inception_score
-from pixelforge.metrics.features import default_weights_path, resize_pixels
+from pixelforge.metrics.features import _load_network, default_weights_path, resize_pixels
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +45,9 @@ def test_the_default_weights_have_no_logits_so_the_inception_score_is_refused(in
 def test_pytorch_fid_state_dicts_load_and_give_logits(inception, digits, tmp_path):
     # pytorch-fid's file is a torchvision-named state_dict with a 1008-way fc layer; build one from
     # the same TF weights (plus a made-up classifier) and check the loader rebuilds the same network.
-    state = {key: value for key, value in inception.network.state_dict().items() if "num_batches" not in key}
+    # (the extractor's own network has its batch norms folded into the convolutions: take the raw one)
+    raw_network, _, _ = _load_network(str(default_weights_path()), "cpu")
+    state = {key: value for key, value in raw_network.state_dict().items() if "num_batches" not in key}
     generator = torch.Generator().manual_seed(0)
     state["fc.weight"], state["fc.bias"] = torch.randn(1008, 2048, generator=generator) * 0.05, torch.zeros(1008)
     torch.save(state, tmp_path / "pt_inception-test.pth")
@@ -105,3 +107,15 @@ def test_images_outside_the_range_or_of_another_size_are_refused(tiny_features):
         compute_fid(torch.zeros(4, 1, 28, 28), torch.zeros(4, 1, 32, 32), extractor=pooled, progress=False)
     with pytest.raises(DataError, match="same size and channels"):
         compute_fid(torch.zeros(4, 1, 28, 28), torch.zeros(4, 3, 28, 28), extractor=pooled, progress=False)
+
+
+@pytest.mark.slow
+def test_compiled_extractor_gives_the_eager_features_for_any_batch_size(digits):
+    # compile=True pads every batch to the first one's size (one compilation); a shorter last
+    # batch must come back with its own rows only, equal to the eager features up to rounding.
+    eager = InceptionFeatureExtractor()
+    compiled = InceptionFeatureExtractor(compile=True)
+    first, last = compiled(digits[:3]), compiled(digits[3:5])
+    assert first.shape == (3, 2048) and last.shape == (2, 2048)
+    torch.testing.assert_close(torch.cat([first, last]), eager(digits[:5]), rtol=1e-4, atol=1e-4)
+    assert "compiled" not in dict(compiled.named_modules())  # no second copy of the weights

@@ -1,0 +1,128 @@
+"""GAN benchmarks: Inception FID (10k samples vs the 10k test set), KID, domain FID, class accuracy.
+
+Anchors (Lucic et al. 2018, "Are GANs Created Equal?", best FID): MNIST 6.7 (WGAN), 6.8 (NS GAN);
+Fashion-MNIST 21.5 (WGAN). Targets: MNIST <= 6.0, Fashion-MNIST <= 20 with <= 2 hours of CPU;
+class-conditional MNIST: the shipped classifier agrees with the requested class on >= 95 %.
+
+    python benchmarks/gan_benchmark.py --setup mnist --phase train --data-root ../shared/datasets
+    python benchmarks/gan_benchmark.py --setup mnist --phase eval --data-root ../shared/datasets
+    python benchmarks/gan_benchmark.py --setup conditional-mnist --data-root ../shared/datasets
+    python benchmarks/gan_benchmark.py --setup mnist --steps 50 --num-samples 100 --num-real 100 --out /tmp/smoke  # smoke run
+
+Training and evaluation are separate phases so that each can get the cores it needs; "all" runs
+both. The evaluated weights are the EMA generator's at the last step (no checkpoint picking).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import torch  # noqa: E402
+
+import pixelforge  # noqa: E402
+from pixelforge import DataConfig, TrainConfig  # noqa: E402
+from pixelforge.images import save_image_grid  # noqa: E402
+from pixelforge.metrics import compute_fid, compute_kid  # noqa: E402
+from pixelforge.metrics.domain import conditional_sample_accuracy, evaluate_domain_fid, shipped_classifier  # noqa: E402
+from pixelforge.metrics.feature_sets import compute_features  # noqa: E402
+from pixelforge.metrics.features import default_extractor  # noqa: E402
+from pixelforge.metrics.reference import reference_features  # noqa: E402
+from pixelforge.metrics.sample_quality import sample_batches  # noqa: E402
+
+from common import print_table, write_results  # noqa: E402
+
+CACHE = Path(__file__).resolve().parent / "cache"
+ANCHORS = {"mnist": {"Lucic et al. 2018 best (WGAN)": 6.7, "Lucic et al. 2018 NS GAN": 6.8},
+           "fashion-mnist": {"Lucic et al. 2018 best (WGAN)": 21.5}}
+
+SETUPS = {
+    "mnist": {"model": "dcgan", "dataset": "mnist", "steps": 36_000, "batch_size": 64,
+              "overrides": {"width": 64, "latent_dim": 64},
+              "train": {"ema_decay": 0.999, "precision": "bf16"}, "target": 6.0},
+    "fashion-mnist": {"model": "dcgan", "dataset": "fashion-mnist", "steps": 36_000, "batch_size": 64,
+                      "overrides": {"width": 64, "latent_dim": 64},
+                      "train": {"ema_decay": 0.999, "precision": "bf16"}, "target": 20.0},
+    "conditional-mnist": {"model": "conditional_dcgan", "dataset": "mnist", "steps": 6_000, "batch_size": 64,
+                          "overrides": {"width": 64, "latent_dim": 64},
+                          "train": {"ema_decay": 0.999, "precision": "bf16"}, "target_accuracy": 95.0},
+}
+
+
+def train(setup: dict, args, run_dir: Path) -> dict:
+    steps = args.steps or setup["steps"]
+    config = TrainConfig(steps=steps, batch_size=setup["batch_size"], log_every=200,
+                         sample_every=max(steps // 10, 1), checkpoint_every=max(steps // 10, 1), seed=0,
+                         **setup["train"])
+    data = DataConfig(source=args.source or setup["dataset"], split="train", data_root=args.data_root)
+    result = pixelforge.train(setup["model"], data, run_dir, config, setup["overrides"])
+    summary = {"steps": steps, "train_wall_seconds": round(result.wall_seconds, 1),
+               "train_images_per_second": round(result.images_per_second, 1),
+               "final_losses": result.final_losses, "skipped_steps": result.skipped_steps}
+    (run_dir / "benchmark_training.json").write_text(json.dumps(summary, indent=2))
+    return summary
+
+
+def evaluate(setup: dict, args, run_dir: Path) -> list[dict]:
+    model = pixelforge.load(run_dir)  # EMA weights when the run kept them
+    model.eval()
+    test = pixelforge.load_dataset(args.source or setup["dataset"], split="test", data_root=args.data_root)
+    name = args.setup
+    grid = torch.cat(list(sample_batches(model, 100, 100, seed=1)))
+    save_image_grid(grid, Path(__file__).resolve().parent / "results" / f"gan_{name}_samples.png", nrow=10)
+    if model.config.num_classes:
+        accuracy = conditional_sample_accuracy(model, shipped_classifier("mnist"), samples_per_class=1000)
+        return [accuracy]
+    extractor = default_extractor(device="cpu")
+    real = reference_features(test, extractor=extractor, cache_dir=args.cache_dir, num_images=min(args.num_real, len(test)))
+    fake = compute_features(sample_batches(model, args.num_samples, 100, seed=0), extractor, limit=args.num_samples)
+    fake.description["source"] = f"samples of {setup['model']}"
+    results = [compute_fid(real, fake), compute_kid(real, fake)]
+    domain = "fashion-mnist" if setup["dataset"] == "fashion-mnist" else "mnist"
+    results.append(evaluate_domain_fid(model, test, num_samples=args.num_samples, limit=args.num_real, domain=domain))
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--setup", choices=sorted(SETUPS), required=True)
+    parser.add_argument("--phase", choices=["train", "eval", "all"], default="all")
+    parser.add_argument("--steps", type=int, help="training steps (default: the setup's)")
+    parser.add_argument("--num-samples", type=int, default=10_000, help="samples for FID/KID")
+    parser.add_argument("--num-real", type=int, default=10_000, help="test images for FID/KID")
+    parser.add_argument("--data-root", help="where mnist / fashion-mnist / cifar10 files are")
+    parser.add_argument("--source", help="dataset path instead of the setup's named dataset")
+    parser.add_argument("--cache-dir", default=str(CACHE), help="reference feature cache")
+    parser.add_argument("--out", default="runs/benchmarks/gan", help="run folders")
+    args = parser.parse_args()
+    setup, run_dir = SETUPS[args.setup], Path(args.out) / args.setup
+    started = time.perf_counter()
+    if args.phase in ("train", "all"):
+        print(json.dumps(train(setup, args, run_dir)))
+    if args.phase == "train":
+        return
+    training = json.loads((run_dir / "benchmark_training.json").read_text())
+    results = evaluate(setup, args, run_dir)
+    for result in results:
+        result.setdefault("protocol", {}).update(
+            model=setup["model"], model_config=setup["overrides"], training_options=setup["train"],
+            batch_size=setup["batch_size"], weights="EMA generator at the last step", **training)
+    rows = [{"setup": args.setup, "metric": r["metric"], "value": r["value"],
+             "train min": training["train_wall_seconds"] / 60, "img/s": training["train_images_per_second"]}
+            for r in results]
+    print_table(rows, ["setup", "metric", "value", "train min", "img/s"])
+    for label, value in ANCHORS.get(args.setup, {}).items():
+        print(f"anchor: {label}: FID {value}")
+    path = write_results(f"gan_{args.setup}", results, time.perf_counter() - started,
+                         {"anchors": ANCHORS.get(args.setup, {}), "target": setup.get("target"),
+                          "target_accuracy": setup.get("target_accuracy")})
+    print(f"written: {path}")
+
+
+if __name__ == "__main__":
+    main()

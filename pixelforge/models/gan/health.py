@@ -1,0 +1,58 @@
+"""Warnings for the usual ways GAN training fails, read off the logged loss terms.
+
+`GANHealth.check(record)` takes one log record (the trainer's metrics.jsonl line) and returns
+messages for conditions that have just started: the discriminator loss collapsing to zero,
+the gradient penalty blowing up, and sample diversity dropping to under half its best (mode collapse). Each warning
+is given once and again only after the condition has cleared.
+"""
+
+from __future__ import annotations
+
+COLLAPSE_LOSS = 0.01       # a discriminator loss below this (non-saturating/hinge) for PATIENCE records
+BLOWUP_PENALTY = 1.0       # an unweighted penalty E[(|grad| - 1)^2] above this
+LOW_DIVERSITY = 0.5        # diversity (fake / real pairwise distance) below this fraction of its best so far
+PATIENCE = 3
+
+
+class GANHealth:
+    def __init__(self, loss: str) -> None:
+        self.loss = loss
+        self.streaks = {"collapse": 0, "penalty": 0, "diversity": 0}
+        self.active: set[str] = set()
+        self.best_diversity = 0.0
+
+    def check(self, record: dict) -> list[str]:
+        diversity = record.get("gan/diversity")
+        if diversity is not None:
+            self.best_diversity = max(self.best_diversity, diversity)
+        conditions = {
+            "collapse": self.loss != "wasserstein" and record.get("loss/discriminator", 1.0) < COLLAPSE_LOSS,
+            "penalty": record.get("gan/gradient_penalty", 0.0) > BLOWUP_PENALTY,
+            "diversity": diversity is not None and diversity < LOW_DIVERSITY * self.best_diversity,
+        }
+        messages = []
+        for name, happening in conditions.items():
+            self.streaks[name] = self.streaks[name] + 1 if happening else 0
+            if self.streaks[name] >= PATIENCE and name not in self.active:
+                self.active.add(name)
+                messages.append(self._message(name, record))
+            elif not happening:
+                self.active.discard(name)
+        return messages
+
+    def _message(self, name: str, record: dict) -> str:
+        step = record.get("step")
+        if name == "collapse":
+            return (f"step {step}: the discriminator loss is {record['loss/discriminator']:.2g}, near zero for "
+                    f"{PATIENCE} log intervals: it separates real from fake outright and the generator gets "
+                    f"little gradient. Try a lower lr_discriminator, diffaugment=color,translation,cutout, "
+                    f"spectral_norm=true, or a smaller discriminator width.")
+        if name == "penalty":
+            return (f"step {step}: the gradient penalty E[(|grad D| - 1)^2] is "
+                    f"{record['gan/gradient_penalty']:.3g} (above {BLOWUP_PENALTY}) for {PATIENCE} log intervals: "
+                    f"the critic's gradients are far from norm 1. Try a lower lr_discriminator or a larger "
+                    f"gradient_penalty weight.")
+        return (f"step {step}: sample diversity (mean pairwise distance of fakes / of reals) fell to "
+                f"{record['gan/diversity']:.2f}, below half its best ({self.best_diversity:.2f}), for {PATIENCE} "
+                f"log intervals: the generator may be collapsing to a few modes (look at the sample grid). "
+                f"Try a lower lr_generator, n_critic > 1 or diffaugment.")
