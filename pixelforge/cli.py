@@ -66,6 +66,29 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--nrow", type=int, help="images per row")
     sample.add_argument("--weights", choices=("ema", "raw"), default="ema")
     sample.add_argument("--device", default="auto")
+    layout = sample.add_mutually_exclusive_group()
+    layout.add_argument("--interpolate", type=int, metavar="N",
+                        help="instead of samples: N rows, each a walk between two random latents")
+    layout.add_argument("--class-grid", action="store_true",
+                        help="instead of samples (conditional models): one row per class, --nrow columns "
+                             "(default 8), each column one latent")
+    sample.add_argument("--steps-between", type=int, metavar="K",
+                        help="with --interpolate: images between the two ends of a row (default: 6)")
+    sample.add_argument("--method", choices=("slerp", "lerp"),
+                        help="with --interpolate: spherical (default) or linear interpolation")
+
+    edit = commands.add_parser("edit", help="edit images with a trained model")
+    edit_commands = edit.add_subparsers(dest="edit_command", required=True, metavar="ACTION")
+    invert = edit_commands.add_parser("invert", help="find a GAN's (or VAE decoder's) latent for an image")
+    invert.add_argument("source", metavar="IN", help="an image file (png, jpg, ...), resized to the model's size")
+    invert.add_argument("out", metavar="OUT", help="output PNG: [input | reconstruction]; the latent goes "
+                                                   "beside it as OUT with suffix .latent.safetensors")
+    invert.add_argument("--model", required=True, help="a checkpoint folder or a run folder")
+    invert.add_argument("--steps", type=int, default=300, help="optimizer steps per restart (default: 300)")
+    invert.add_argument("--restarts", type=int, default=2, help="random starting latents; the best is kept")
+    invert.add_argument("--label", type=int, help="the image's class (conditional models)")
+    invert.add_argument("--seed", type=int, default=0)
+    invert.add_argument("--device", default="auto")
 
     evaluate = commands.add_parser("eval", help="evaluate a checkpoint; writes evaluation.json beside it")
     evaluate.add_argument("checkpoint")

@@ -73,13 +73,54 @@ def run_sample(args: Namespace) -> None:
     model = load(args.checkpoint, weights=args.weights, device=device)
     if not isinstance(model, GenerativeModel):
         raise ConfigError(f"{args.checkpoint} holds a {model.registered_name!r} classifier, which cannot sample")
-    labels = None
-    if args.label is not None:
-        if not 0 <= args.label < max(model.config.num_classes, 1) or not model.config.num_classes:
-            raise ConfigError(f"--label {args.label}: the model has {model.config.num_classes} classes")
-        labels = torch.full((args.num_samples,), args.label, device=device)
-    images = model.sample(args.num_samples, y=labels, generator=make_generator(args.seed, device))
-    print(save_image_grid(images.float().cpu(), args.out, nrow=args.nrow))
+    if args.label is not None and not 0 <= args.label < model.config.num_classes:
+        raise ConfigError(f"--label {args.label}: the model has {model.config.num_classes} classes")
+    if args.interpolate is None and (args.steps_between is not None or args.method is not None):
+        raise ConfigError("--steps-between and --method go with --interpolate N")
+    if args.interpolate is not None or args.class_grid:
+        images, nrow = _latent_walk_images(args, model)
+    else:
+        labels = None if args.label is None else torch.full((args.num_samples,), args.label, device=device)
+        images = model.sample(args.num_samples, y=labels, generator=make_generator(args.seed, device))
+        nrow = args.nrow
+    print(save_image_grid(images.float().cpu(), args.out, nrow=nrow))
+
+
+def _latent_walk_images(args: Namespace, model) -> tuple[torch.Tensor, int]:
+    """`sample --interpolate N` (rows of K + 2 images) or `sample --class-grid` (rows = classes)."""
+    from .edit import class_grid, interpolation_strip
+
+    if args.class_grid:
+        if args.label is not None:
+            raise ConfigError("--class-grid shows every class: it takes no --label")
+        columns = args.nrow or 8
+        return class_grid(model, columns, seed=args.seed), columns
+    between = 6 if args.steps_between is None else args.steps_between
+    if args.interpolate < 1 or between < 0:
+        raise ConfigError(f"--interpolate {args.interpolate} --steps-between {between}: expected at least 1 row "
+                          f"and 0 or more images between the ends")
+    columns = between + 2
+    return interpolation_strip(model, args.interpolate, columns, args.method or "slerp", args.seed,
+                               y=args.label), columns
+
+
+def run_edit_invert(args: Namespace) -> None:
+    from .edit import invert_file
+    from .runtime import choose_device
+    from .train import load
+
+    model = load(args.model, device=choose_device(args.device))
+    result = invert_file(model, args.source, args.out, label=args.label, steps=args.steps,
+                         restarts=args.restarts, seed=args.seed)
+    print(f"reconstruction: mse {result.mse:.5f} (pixels in [-1, 1]), psnr {result.psnr:.2f} dB")
+    print(f"image: {result.image}")
+    print(f"latent: {result.latent}")
+
+
+def run_edit(args: Namespace) -> None:
+    """`pixelforge edit ACTION`: one function per action (add `complete`, `inpaint` ... beside `invert`)."""
+    actions = {"invert": run_edit_invert}
+    actions[args.edit_command](args)
 
 
 def run_eval(args: Namespace) -> None:

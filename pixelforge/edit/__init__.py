@@ -1,0 +1,25 @@
+"""Editing operations: functions over trained models.
+
+Latent editing (GANs, and VAEs through their decoder):
+
+    from pixelforge.edit import interpolation_strip, class_grid, find_attribute_vector, invert, edit_image
+    from pixelforge.metrics.domain import shipped_classifier
+    model = pixelforge.load("runs/dcgan")
+    strip = interpolation_strip(model, num_pairs=4, steps=8)            # (32, C, S, S), save with nrow=8
+    result = invert(model, image)                                       # latents, reconstructions, mse
+    digit = find_attribute_vector(model, shipped_classifier("mnist"), class_a=1, class_b=7)
+    edited, _ = edit_image(model, image, digit.vector, strengths=[0, 0.5, 1, 1.5])
+"""
+
+from .files import InvertedFile, invert_file, latent_path, load_image_for_model
+from .inversion import InversionResult, edit_image, invert
+from .latent import (FoundAttribute, apply_attribute, attribute_vector, class_grid, find_attribute_vector,
+                     interpolate, interpolation_latents, interpolation_strip, lerp, shifted_latents, slerp)
+from .space import decode, random_latents
+
+__all__ = [
+    "lerp", "slerp", "interpolate", "interpolation_latents", "interpolation_strip", "class_grid",
+    "attribute_vector", "shifted_latents", "apply_attribute", "FoundAttribute", "find_attribute_vector",
+    "InversionResult", "invert", "edit_image", "InvertedFile", "invert_file", "latent_path",
+    "load_image_for_model", "decode", "random_latents",
+]
