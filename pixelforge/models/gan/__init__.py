@@ -30,8 +30,11 @@ def sngan(**overrides) -> GAN:
 
 @register_model
 def conditional_dcgan(**overrides) -> GAN:
-    """Class-conditional DCGAN: class embedding concatenated to z in G, projection discriminator."""
-    return GAN(GANConfig(**{"num_classes": 10, **overrides}))
+    """Class-conditional DCGAN: class embedding concatenated to z in G; projection discriminator with
+    spectral norm and hinge loss (as Miyato & Koyama 2018 pair them). With the plain non-saturating,
+    BatchNorm discriminator the generator learned to ignore z on MNIST (one image per class)."""
+    defaults = {"num_classes": 10, "loss": "hinge", "spectral_norm": True, "beta1": 0.0, "beta2": 0.9}
+    return GAN(GANConfig(**{**defaults, **overrides}))
 
 
 @register_model

@@ -2,8 +2,9 @@
 
 `GANHealth.check(record)` takes one log record (the trainer's metrics.jsonl line) and returns
 messages for conditions that have just started: the discriminator loss collapsing to zero,
-the gradient penalty blowing up, and sample diversity dropping to under half its best (mode collapse). Each warning
-is given once and again only after the condition has cleared.
+the gradient penalty blowing up, and sample diversity dropping to under half its best or under
+a quarter of the real data's (mode collapse). Each warning is given once and again only after
+the condition has cleared.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 COLLAPSE_LOSS = 0.01       # a discriminator loss below this (non-saturating/hinge) for PATIENCE records
 BLOWUP_PENALTY = 1.0       # an unweighted penalty E[(|grad| - 1)^2] above this
 LOW_DIVERSITY = 0.5        # diversity (fake / real pairwise distance) below this fraction of its best so far
+DIVERSITY_FLOOR = 0.25     # ... or below this at all, once WARM_UP records have passed
+WARM_UP = 5
 PATIENCE = 3
 
 
@@ -20,15 +23,18 @@ class GANHealth:
         self.streaks = {"collapse": 0, "penalty": 0, "diversity": 0}
         self.active: set[str] = set()
         self.best_diversity = 0.0
+        self.records = 0
 
     def check(self, record: dict) -> list[str]:
         diversity = record.get("gan/diversity")
+        self.records += 1
         if diversity is not None:
             self.best_diversity = max(self.best_diversity, diversity)
         conditions = {
             "collapse": self.loss != "wasserstein" and record.get("loss/discriminator", 1.0) < COLLAPSE_LOSS,
             "penalty": record.get("gan/gradient_penalty", 0.0) > BLOWUP_PENALTY,
-            "diversity": diversity is not None and diversity < LOW_DIVERSITY * self.best_diversity,
+            "diversity": diversity is not None and (diversity < LOW_DIVERSITY * self.best_diversity
+                                                    or (self.records > WARM_UP and diversity < DIVERSITY_FLOOR)),
         }
         messages = []
         for name, happening in conditions.items():
@@ -52,7 +58,8 @@ class GANHealth:
                     f"{record['gan/gradient_penalty']:.3g} (above {BLOWUP_PENALTY}) for {PATIENCE} log intervals: "
                     f"the critic's gradients are far from norm 1. Try a lower lr_discriminator or a larger "
                     f"gradient_penalty weight.")
-        return (f"step {step}: sample diversity (mean pairwise distance of fakes / of reals) fell to "
-                f"{record['gan/diversity']:.2f}, below half its best ({self.best_diversity:.2f}), for {PATIENCE} "
+        return (f"step {step}: sample diversity (mean pairwise distance of fakes / of reals, within a class for "
+                f"conditional models) fell to "
+                f"{record['gan/diversity']:.2f} (its best: {self.best_diversity:.2f}) for {PATIENCE} "
                 f"log intervals: the generator may be collapsing to a few modes (look at the sample grid). "
                 f"Try a lower lr_generator, n_critic > 1 or diffaugment.")

@@ -36,10 +36,18 @@ def truncated_normal(shape: tuple[int, int], threshold: float, generator: torch.
     return z
 
 
-def _mean_pairwise_distance(x: Tensor) -> Tensor:
+def mean_pairwise_distance(x: Tensor, y: Tensor | None = None) -> Tensor:
+    """Mean L2 distance between the first DIVERSITY_SAMPLE images, over pairs with the same label
+    when labels `y` are given (so a conditional generator that ignores z shows up as ~0)."""
     flat = x[:DIVERSITY_SAMPLE].detach().float().flatten(1)
-    count = flat.shape[0]
-    return torch.cdist(flat, flat).sum() / max(count * (count - 1), 1)
+    distances = torch.cdist(flat, flat)
+    if y is None:
+        pairs = torch.ones_like(distances, dtype=torch.bool)
+    else:
+        labels = y[:DIVERSITY_SAMPLE]
+        pairs = labels[:, None] == labels[None, :]
+    pairs.fill_diagonal_(False)
+    return (distances * pairs).sum() / pairs.sum().clamp_min(1)
 
 
 class GAN(GenerativeModel):
@@ -104,7 +112,7 @@ class GAN(GenerativeModel):
         loss = discriminator_loss(self.config.loss, real_out, fake_out)
         terms = {"gan/d_real": float(real_out.detach().float().mean()),
                  "gan/d_fake": float(fake_out.detach().float().mean()),
-                 "gan/diversity": float(_mean_pairwise_distance(fake) / _mean_pairwise_distance(x).clamp_min(1e-8))}
+                 "gan/diversity": float(mean_pairwise_distance(fake, y) / mean_pairwise_distance(x, y).clamp_min(1e-8))}
         if self.config.gradient_penalty > 0:
             penalty = gradient_penalty(lambda mixed: self.discriminator_network(mixed, y), x, fake, generator)
             loss = loss + self.config.gradient_penalty * penalty
