@@ -213,3 +213,21 @@ def test_architectures_build_for_colour_and_folder_sizes(name, size, channels):
     y = torch.tensor([0, 1]) if model.config.num_classes else None
     assert model.discriminator_network(x, y).shape == (2,)
     assert model.eval().sample(2, generator=torch.Generator().manual_seed(0)).shape == (2, channels, size, size)
+
+
+def test_diversity_is_measured_within_classes_for_conditional_batches():
+    from pixelforge.models.gan.model import mean_pairwise_distance
+
+    prototypes = torch.rand(10, 1, 28, 28) * 2 - 1
+    labels = torch.arange(40) % 10
+    one_image_per_class = prototypes[labels]           # distinct across classes, identical within
+    assert mean_pairwise_distance(one_image_per_class) > 1.0
+    assert mean_pairwise_distance(one_image_per_class, labels) == 0.0
+
+
+def test_health_flags_diversity_that_never_rises():
+    health = GANHealth("hinge")
+    low = {"loss/discriminator": 1.0, "gan/diversity": 0.1}
+    fired = [bool(health.check({**low, "step": s})) for s in range(10)]
+    assert fired.index(True) == 7  # after the warm-up records and PATIENCE low ones, once
+    assert fired.count(True) == 1
