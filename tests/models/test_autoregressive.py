@@ -179,14 +179,79 @@ def test_row_params_from_the_rows_above_equal_the_full_pass(name):
 def test_seeded_sampling_is_reproducible_and_in_range(name, overrides):
     model = _tiny(name, image_size=5, **overrides)
     first = model.sample(3, generator=torch.Generator().manual_seed(0))
-    again = model.sample(3, generator=torch.Generator().manual_seed(0), method="naive")
+    again = model.sample(3, generator=torch.Generator().manual_seed(0))
     other = model.sample(3, generator=torch.Generator().manual_seed(1))
     assert first.shape == (3, model.config.channels, 5, 5)
     assert torch.equal(first, again) and not torch.equal(first, other)
     levels = torch.round((first + 1) * 127.5)
     assert first.min() >= -1 and first.max() <= 1 and torch.allclose(levels / 127.5 - 1, first)
-    with pytest.raises(ConfigError, match="method='fast'"):
-        model.sample(1, method="fast")
+    with pytest.raises(ConfigError, match="method='cached'"):
+        model.sample(1, method="cached")
+
+
+FAST_CASES = [
+    *[(name, {"likelihood": "bernoulli"}) for name in ("pixelcnn", "gated_pixelcnn", "conditional_gated_pixelcnn",
+                                                       "row_lstm", "diagonal_bilstm")],
+    *[(name, {"likelihood": "softmax", "channels": 3, "width": 12, "num_layers": 2})
+      for name in ("pixelcnn", "gated_pixelcnn", "row_lstm", "diagonal_bilstm")],
+    ("pixelcnn_pp", {"channels": 1}), ("pixelcnn_pp", {"channels": 3, "num_scales": 3}),
+]
+
+
+def _perturbed(name, **overrides):
+    """A tiny model with weights pushed away from their initialization, so that no layer is negligible."""
+    model = _tiny(name, image_size=6, **overrides)
+    generator = torch.Generator().manual_seed(1)
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter.add_(0.3 * torch.randn(parameter.shape, generator=generator))
+    return model
+
+
+def test_fast_sampling_is_covered_for_every_registered_autoregressive_model():
+    registered = {name for name in pixelforge.list_models()
+                  if isinstance(pixelforge.create_model(name), pixelforge.models.autoregressive.AutoregressiveModel)}
+    assert registered == {name for name, _ in FAST_CASES}
+
+
+@pytest.mark.parametrize("name,overrides", FAST_CASES,
+                         ids=[f"{n}-c{o.get('channels', 1)}" for n, o in FAST_CASES])
+def test_fast_and_naive_sampling_give_identical_samples_from_the_same_seed(name, overrides):
+    model = _perturbed(name, **overrides)
+    fast = model.sample(4, generator=torch.Generator().manual_seed(0))                  # the default
+    naive = model.sample(4, generator=torch.Generator().manual_seed(0), method="naive")
+    assert torch.equal(fast, naive)
+    assert len({tuple(image.flatten().tolist()) for image in fast}) > 1                # not a constant image
+
+
+@pytest.mark.parametrize("name,overrides", FAST_CASES,
+                         ids=[f"{n}-c{o.get('channels', 1)}" for n, o in FAST_CASES])
+def test_the_stepper_reproduces_the_full_pass_pixel_by_pixel(name, overrides):
+    model = _perturbed(name, **overrides).double()  # float64: the comparison is of the arithmetic, not rounding
+    channels = model.config.channels
+    x = (torch.rand(3, channels, 6, 6, generator=torch.Generator().manual_seed(2)) * 2 - 1).double()
+    y = _labels(model, 3)
+    stepper = model.stepper(x, y)
+    with torch.no_grad():
+        full = model.network(x, y)
+        for i, j in itertools.product(range(6), range(6)):
+            torch.testing.assert_close(stepper.raw(x, i, j), full[:, :, i, j], atol=1e-9, rtol=1e-9)
+
+
+@pytest.mark.parametrize("name,overrides", [("gated_pixelcnn", {}), ("diagonal_bilstm", {}),
+                                            ("pixelcnn", {"likelihood": "softmax", "channels": 3, "width": 12})])
+def test_fast_and_naive_completion_agree_with_scattered_known_pixels_and_channels(name, overrides):
+    model = _perturbed(name, **overrides)
+    channels = model.config.channels
+    generator = torch.Generator().manual_seed(3)
+    x = torch.where(torch.rand(2, channels, 6, 6, generator=generator) > 0.5, 1.0, -1.0)
+    if channels == 3:
+        x = torch.round((torch.rand(x.shape, generator=generator) * 2 - 1) * 127.5) / 127.5
+    known = torch.rand(2, channels, 6, 6, generator=generator) > 0.6        # per channel, per image
+    fast = model.complete(x, known, num_completions=2, generator=torch.Generator().manual_seed(4))
+    naive = model.complete(x, known, num_completions=2, generator=torch.Generator().manual_seed(4), method="naive")
+    assert torch.equal(fast, naive)
+    assert torch.equal(fast[:, 0][known], x[known])
 
 
 def test_samples_follow_the_model_distribution():

@@ -86,6 +86,10 @@ class SoftmaxHead(Head):
         log_p = torch.log_softmax(params, dim=2)
         return log_p.gather(2, to_levels(x)[:, :, None]).squeeze(2)
 
+    def value_log_probs(self, params: Tensor, x: Tensor, channel: int) -> Tensor:
+        """The channel's own 256 logits, normalized: (B, C, 256) -> (B, 256); no candidate images needed."""
+        return torch.log_softmax(params[:, channel], dim=1)
+
 
 class LogisticMixtureHead(Head):
     """Discretized logistic mixture of Salimans et al. 2017 (sec. 2.1, 2.2).

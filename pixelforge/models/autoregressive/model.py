@@ -4,9 +4,15 @@ channels in R → G → B order, behind the common GenerativeModel interface.
 The network (pixelcnn.py, pixelrnn.py, pixelcnn_pp.py) gives every pixel's distribution
 parameters in one pass from the whole image; the head (heads.py) turns them into exact
 conditional log-probabilities. `log_prob` is exact (no bound): the sum of the conditionals.
-Sampling is naive: the network is recomputed for every pixel and channel, on the rows the
-pixel depends on (all rows above for the LSTMs and PixelCNN++; the receptive field's rows
-for PixelCNN and Gated PixelCNN). No activations are cached between pixels.
+
+Sampling draws pixel by pixel, channel by channel, in one of two ways that give the same
+samples from the same generator:
+  - "naive": the network is recomputed for every pixel and channel, on the rows the pixel
+    depends on (all rows above for the LSTMs and PixelCNN++; the receptive field's rows for
+    PixelCNN and Gated PixelCNN);
+  - "fast" (the default): cached activations (Ramachandran et al. 2017; incremental*.py): the
+    convolutional stacks compute only the current pixel in every layer, the PixelRNNs carry
+    their LSTM state; PixelCNN++ reruns its network once per pixel rather than per channel.
 """
 
 from __future__ import annotations
@@ -19,13 +25,16 @@ from ..base import GenerativeModel
 from ..likelihoods import nats_to_bits_per_dim
 from .config import AutoregressiveConfig
 from .heads import make_head
+from .incremental import Stepper, WindowStepper
+from .incremental_cnn import GatedPixelCNNStepper, PixelCNNStepper
+from .incremental_rnn import DiagonalBiLSTMStepper, RowLSTMStepper
 from .pixelcnn import GatedPixelCNNNetwork, PixelCNNNetwork
 from .pixelcnn_pp import PixelCNNPPNetwork
 from .pixelrnn import PixelRNNNetwork
 
 NETWORKS = {"pixelcnn": PixelCNNNetwork, "gated_pixelcnn": GatedPixelCNNNetwork, "row_lstm": PixelRNNNetwork,
             "diagonal_bilstm": PixelRNNNetwork, "pixelcnn_pp": PixelCNNPPNetwork}
-SAMPLING_METHODS = ("naive",)
+SAMPLING_METHODS = ("fast", "naive")
 
 
 def _gumbel_argmax(log_p: Tensor, generator: torch.Generator | None) -> Tensor:
@@ -97,26 +106,40 @@ class AutoregressiveModel(GenerativeModel):
         return loss
 
     # --- generation -------------------------------------------------------------------------
+    def stepper(self, x: Tensor, y: Tensor | None = None, generator: torch.Generator | None = None) -> Stepper:
+        """A cached pixel-by-pixel evaluator of the network for images shaped like x (incremental.py)."""
+        architecture, network = self.config.architecture, self.network
+        if architecture == "pixelcnn":
+            return PixelCNNStepper(network, x)
+        if architecture == "gated_pixelcnn":
+            return GatedPixelCNNStepper(network, x, y)
+        if architecture == "row_lstm":
+            return RowLSTMStepper(network, x)
+        if architecture == "diagonal_bilstm":
+            return DiagonalBiLSTMStepper(network, x)
+        return WindowStepper(network, y, generator)
+
     @torch.no_grad()
     def sample(self, num_samples: int, y: Tensor | None = None, generator: torch.Generator | None = None,
-               method: str = "naive") -> Tensor:
+               method: str = "fast") -> Tensor:
         """(N, C, S, S) in [-1, 1], drawn pixel by pixel in raster order, channel by channel.
 
-        method="naive" recomputes the network for every pixel and channel (see `row_params`). Conditional
-        models without `y` sample the classes 0, 1, ... in turn.
+        method="fast" (default) uses cached activations, method="naive" recomputes the network for
+        every pixel and channel (see `row_params`); in eval mode both give the same samples from the
+        same generator. Conditional models without `y` sample the classes 0, 1, ... in turn.
         """
-        if method not in SAMPLING_METHODS:
-            raise ConfigError(f"method={method!r}: expected one of {SAMPLING_METHODS}")
+        _check_method(method)
         config = self.config
         if config.num_classes and y is None:
             y = torch.arange(num_samples, device=self.device) % config.num_classes
         shape = (num_samples, config.channels, config.image_size, config.image_size)
         x = torch.zeros(shape, device=self.device)
-        return self._fill(x, torch.ones(shape, dtype=torch.bool, device=self.device), y, generator)
+        return self._fill(x, torch.ones(shape, dtype=torch.bool, device=self.device), y, generator, method)
 
     @torch.no_grad()
     def complete(self, x: Tensor, known_mask: Tensor, num_completions: int = 1,
-                 generator: torch.Generator | None = None, y: Tensor | None = None) -> Tensor:
+                 generator: torch.Generator | None = None, y: Tensor | None = None,
+                 method: str = "fast") -> Tensor:
         """Fill in the unknown pixels of images x (B, C, S, S): (B, num_completions, C, S, S) in [-1, 1].
 
         `known_mask` (bool, broadcastable to x: (B, 1, S, S) or (B, C, S, S)) marks the known
@@ -124,7 +147,9 @@ class AutoregressiveModel(GenerativeModel):
         p(x_i | x_<i): conditioned on every known or sampled value before it. Known pixels after
         it are NOT conditioned on (an autoregressive model cannot look ahead), so a hole whose
         context lies only below or to the right is filled as if that context were absent.
+        `method` is "fast" or "naive", as in `sample`.
         """
+        _check_method(method)
         if num_completions < 1:
             raise ConfigError(f"num_completions={num_completions}: expected a positive integer")
         try:
@@ -135,22 +160,45 @@ class AutoregressiveModel(GenerativeModel):
         self.check_input(torch.where(known, x, -torch.ones_like(x)), y)  # unknown values are never read
         batch, unknown = x.shape[0], ~known
         repeat = (lambda t: t.repeat_interleave(num_completions, dim=0))
-        filled = self._fill(repeat(x).clone(), repeat(unknown), None if y is None else repeat(y), generator)
+        filled = self._fill(repeat(x).clone(), repeat(unknown), None if y is None else repeat(y), generator, method)
         return filled.view(batch, num_completions, *x.shape[1:])
 
-    def _fill(self, x: Tensor, unknown: Tensor, y: Tensor | None, generator: torch.Generator | None) -> Tensor:
-        """Sample x's `unknown` values (bool, x's shape) in place, in raster and channel order."""
+    def _fill(self, x: Tensor, unknown: Tensor, y: Tensor | None, generator: torch.Generator | None,
+              method: str) -> Tensor:
+        """Sample x's `unknown` values (bool, x's shape) in place, in raster and channel order.
+
+        The random generator is drawn from only for unknown values, in the same order either way.
+        The fast stepper must see every pixel, known ones too, each last with all but its last channel
+        final (its cached activations never depend on that channel; see incremental.py).
+        """
         values = self.head.values.to(x)
         _, channels, height, width = x.shape
+        stepper = self.stepper(x, y, generator) if method == "fast" else None
         for i in range(height):
             for j in range(width):
+                final = False  # whether the last network call at (i, j) saw every channel but the last
                 for c in range(channels):
                     todo = unknown[:, c, i, j]
                     if not bool(todo.any()):
                         continue
-                    params = self.row_params(x, i, y, generator)[:, :, :, j]        # (B, C, P)
-                    log_p = self.head.value_log_probs(params, x[:, :, i, j], c)     # (B, V)
+                    params = self._pixel_params(stepper, x, i, j, y, generator)      # (B, C, P)
+                    final = c == channels - 1
+                    log_p = self.head.value_log_probs(params, x[:, :, i, j], c)      # (B, V)
                     drawn = values[_gumbel_argmax(log_p, generator)]
                     x[:, c, i, j] = torch.where(todo, drawn, x[:, c, i, j])
+                if stepper is not None and not final:
+                    stepper.raw(x, i, j)  # cache the pixel's activations from its final values
         return x
 
+    def _pixel_params(self, stepper: Stepper | None, x: Tensor, i: int, j: int, y: Tensor | None,
+                      generator: torch.Generator | None) -> Tensor:
+        """Distribution parameters at pixel (i, j), (B, C, P): from the stepper, or naively."""
+        if stepper is None:
+            return self.row_params(x, i, y, generator)[:, :, :, j]
+        raw = stepper.raw(x, i, j)[:, :, None, None]                                  # (B, R, 1, 1)
+        return self.head.params(raw, x[:, :, i:i + 1, j:j + 1])[..., 0, 0]
+
+
+def _check_method(method: str) -> None:
+    if method not in SAMPLING_METHODS:
+        raise ConfigError(f"method={method!r}: expected one of {SAMPLING_METHODS}")
