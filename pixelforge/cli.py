@@ -89,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     invert.add_argument("--label", type=int, help="the image's class (conditional models)")
     invert.add_argument("--seed", type=int, default=0)
     invert.add_argument("--device", default="auto")
+    _add_completion_parser(edit_commands)
 
     evaluate = commands.add_parser("eval", help="evaluate a checkpoint; writes evaluation.json beside it")
     evaluate.add_argument("checkpoint")
@@ -120,7 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--method", choices=("saliency", "gradcam", "neighbours", "nll"), default="gradcam",
                          help="saliency/gradcam: classifiers; nll: per-pixel likelihood models; "
                               "neighbours: nearest training images (default: gradcam)")
-    explain.add_argument("--out", required=True, help="output PNG file")
+    explain.add_argument("--out", help="output PNG file (default, for one image file IN.png: IN.METHOD.png beside "
+                                        "it, e.g. digit.nll.png)")
     explain.add_argument("--data", help="the set searched by --method neighbours (default: the training data)")
     explain.add_argument("--split", default="test", help="split of IMAGE_OR_DATA (default: test)")
     explain.add_argument("--count", type=int, default=8, help="explain the first N images (default: 8)")
@@ -132,6 +134,31 @@ def build_parser() -> argparse.ArgumentParser:
     quick.add_argument("--steps", type=int, default=3000)
     quick.add_argument("--seed", type=int, default=0)
     return parser
+
+
+def _add_completion_parser(edit_commands) -> None:
+    """`edit complete`: fill in the unknown pixels of an image with an autoregressive checkpoint."""
+    complete = edit_commands.add_parser(
+        "complete", help="complete an image's unknown pixels with an autoregressive model",
+        description="Fill in the unknown pixels of IN, in raster order, each conditioned on every known or "
+                    "generated pixel before it. Known pixels AFTER a pixel (below it, or right of it on its row) "
+                    "are NOT conditioned on: an autoregressive model cannot look ahead. Known pixels are kept "
+                    "exactly. OUT gets one row: the input, the masked input (unknown pixels gray), the completions.")
+    complete.add_argument("source", metavar="IN", help="an image of exactly the model's size and kind (gray/RGB); "
+                                                      "binarized models threshold it at mid-gray")
+    complete.add_argument("out", metavar="OUT", help="output image file (png, ...)")
+    known = complete.add_mutually_exclusive_group(required=True)
+    known.add_argument("--mask", help="a gray image of IN's size: WHITE = known pixel, black = to complete")
+    known.add_argument("--occlude", choices=("bottom-half", "top-half", "right-half", "left-half", "centre"),
+                       help="instead of --mask: hide this region and complete it")
+    complete.add_argument("--model", required=True, help="an autoregressive checkpoint folder or run folder")
+    complete.add_argument("--num", "--num-completions", dest="num_completions", type=int, default=8,
+                          help="completions, side by side (default: 8)")
+    complete.add_argument("--label", type=int, help="the image's class (class-conditional models)")
+    complete.add_argument("--sampling", choices=("fast", "naive"), default="fast",
+                          help="fast: cached activations (default); naive: rerun the network per pixel (same result)")
+    complete.add_argument("--seed", type=int, default=0)
+    complete.add_argument("--device", default="auto")
 
 
 def main(argv: list[str] | None = None) -> int:

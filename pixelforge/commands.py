@@ -117,9 +117,20 @@ def run_edit_invert(args: Namespace) -> None:
     print(f"latent: {result.latent}")
 
 
+def run_edit_complete(args: Namespace) -> None:
+    from .edit.completion import complete_file
+    from .runtime import choose_device
+    from .train import load
+
+    model = load(args.model, device=choose_device(args.device))
+    print(complete_file(model, args.source, args.out, mask=args.mask, occlude=args.occlude,
+                        num_completions=args.num_completions, seed=args.seed, label=args.label,
+                        method=args.sampling))
+
+
 def run_edit(args: Namespace) -> None:
     """`pixelforge edit ACTION`: one function per action (add `complete`, `inpaint` ... beside `invert`)."""
-    actions = {"invert": run_edit_invert}
+    actions = {"invert": run_edit_invert, "complete": run_edit_complete}
     actions[args.edit_command](args)
 
 
@@ -137,10 +148,11 @@ def run_eval(args: Namespace) -> None:
 
 
 def run_explain(args: Namespace) -> None:
-    from .explain import explain_to_file
+    from .explain import default_output, explain_to_file
     from .runtime import choose_device
 
-    path = explain_to_file(args.checkpoint, args.source, args.out, method=args.method, split=args.split,
+    out = args.out or default_output(args.source, args.method)
+    path = explain_to_file(args.checkpoint, args.source, out, method=args.method, split=args.split,
                            count=args.count, data=args.data, data_root=args.data_root,
                            device=choose_device(args.device))
     print(path)

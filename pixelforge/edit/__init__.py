@@ -9,8 +9,13 @@ Latent editing (GANs, and VAEs through their decoder):
     result = invert(model, image)                                       # latents, reconstructions, mse
     digit = find_attribute_vector(model, shipped_classifier("mnist"), class_a=1, class_b=7)
     edited, _ = edit_image(model, image, digit.vector, strengths=[0, 0.5, 1, 1.5])
+
+Completion with autoregressive models (see completion.py; `model.complete` does the sampling):
+
+    grid = complete_file(model, "digit.png", "completed.png", occlude="bottom-half", num_completions=8)
 """
 
+from .completion import OCCLUSIONS, complete_file, completion_grid, occlusion_mask, read_known_mask
 from .files import InvertedFile, invert_file, latent_path, load_image_for_model
 from .inversion import InversionResult, edit_image, invert
 from .latent import (FoundAttribute, apply_attribute, attribute_vector, class_grid, find_attribute_vector,
@@ -22,4 +27,5 @@ __all__ = [
     "attribute_vector", "shifted_latents", "apply_attribute", "FoundAttribute", "find_attribute_vector",
     "InversionResult", "invert", "edit_image", "InvertedFile", "invert_file", "latent_path",
     "load_image_for_model", "decode", "random_latents",
+    "OCCLUSIONS", "complete_file", "completion_grid", "occlusion_mask", "read_known_mask",
 ]

@@ -10,7 +10,7 @@ et al. 2017), `nearest_neighbours` / `neighbour_grid` (memorization checks),
 `explain_to_file`, which does it all from a checkpoint for the CLI.
 """
 
-from .files import METHODS, explain_to_file
+from .files import METHODS, default_output, explain_to_file
 from .gradcam import grad_cam
 from .likelihood import pixel_nll_map
 from .neighbours import nearest_neighbours, neighbour_grid
@@ -18,6 +18,6 @@ from .overlay import colormap, heatmap_overlay, normalise_maps
 from .saliency import saliency_map
 
 __all__ = [
-    "METHODS", "explain_to_file", "grad_cam", "pixel_nll_map", "nearest_neighbours", "neighbour_grid",
+    "METHODS", "default_output", "explain_to_file", "grad_cam", "pixel_nll_map", "nearest_neighbours", "neighbour_grid",
     "colormap", "heatmap_overlay", "normalise_maps", "saliency_map",
 ]

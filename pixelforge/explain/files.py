@@ -9,7 +9,7 @@ from torch import Tensor, nn
 
 from ..data import ImageDataset, load_dataset
 from ..errors import ConfigError
-from ..images import save_image_grid
+from ..images import IMAGE_SUFFIXES, save_image_grid
 from ..metrics.likelihood import prepare_eval_images
 from ..models.base import GenerativeModel
 from ..runtime import make_generator
@@ -25,6 +25,15 @@ from .targets import check_classifier
 METHODS = ("saliency", "gradcam", "neighbours", "nll")
 SAMPLES = "samples"  # as a source: the model's own samples (with the neighbours method)
 COLUMNS = 8  # images per row of a map grid: a row of originals, then the row of their overlays
+
+
+def default_output(source: str | Path, method: str) -> Path:
+    """Where a map of one image file goes when no output is given: beside it, digit.png -> digit.nll.png.
+    ConfigError when `source` is not an image file (a dataset or folder needs an explicit output)."""
+    path = Path(source)
+    if path.suffix.lower() not in IMAGE_SUFFIXES or not path.is_file():
+        raise ConfigError(f"{source}: give an output file (--out); only one image file gets its map beside it")
+    return path.with_name(f"{path.stem}.{method}.png")
 
 
 def _check_method(model: nn.Module, method: str, data: str | None) -> None:

@@ -57,3 +57,23 @@ def test_samples_beside_their_nearest_training_images(vae_checkpoint, classifier
     assert main(["explain", str(vae_checkpoint), "samples", "--method", "nll", "--out", str(out)]) == 2
     assert main(["explain", str(classifier_run), "samples", "--method", "neighbours", "--out", str(out)]) == 2
     assert "cannot sample" in capsys.readouterr().err
+
+
+def test_nll_map_of_an_autoregressive_model_goes_beside_the_image_file(tmp_path, capsys):
+    import torch
+
+    import pixelforge
+    from pixelforge.images import tensor_to_pil
+
+    torch.manual_seed(0)
+    checkpoint = pixelforge.save_model(pixelforge.create_model("gated_pixelcnn", width=4, num_layers=1), tmp_path / "ar")
+    test = pixelforge.load_dataset("embedded-mnist", split="test")
+    digit = tmp_path / "digit.png"
+    tensor_to_pil(test.batch(torch.arange(1))[0][0]).save(digit)
+    assert main(["explain", str(checkpoint), str(digit), "--method", "nll"]) == 0
+    written = tmp_path / "digit.nll.png"
+    assert str(written) in capsys.readouterr().out
+    with Image.open(written) as image:
+        assert image.mode == "RGB" and image.size == (CELL + 2, 2 * CELL + 2)   # the digit over its NLL map
+    assert main(["explain", str(checkpoint), "embedded-mnist", "--method", "nll"]) == 2
+    assert "give an output file (--out)" in capsys.readouterr().err

@@ -52,3 +52,21 @@ def test_the_map_sums_channels_and_negates():
 def test_models_without_a_per_pixel_likelihood_are_refused(classifier, test_images):
     with pytest.raises(ConfigError, match="has no per-pixel likelihood; autoregressive models have one"):
         pixel_nll_map(classifier, test_images[0][:2])
+
+
+@pytest.mark.parametrize("name,overrides", [("pixelcnn", {}), ("conditional_gated_pixelcnn", {}),
+                                            ("pixelcnn_pp", {"channels": 3, "num_scales": 2})])
+def test_autoregressive_map_sums_to_the_exact_log_prob(name, overrides, test_images):
+    torch.manual_seed(0)
+    model = pixelforge.create_model(name, width=6, num_layers=1, **overrides).eval()
+    images = test_images[0][:4]
+    if model.input_kind == "binary":
+        images = binarize_fixed(images)
+    else:
+        images = images.expand(-1, model.config.channels, -1, -1)
+    labels = test_images[1][:4] if model.config.num_classes else None
+    maps = pixel_nll_map(model, images, y=labels)
+    assert maps.shape == (4, 28, 28) and bool((maps > 0).all())        # every conditional has probability < 1
+    with torch.no_grad():
+        exact = model.log_prob(images, labels)
+    torch.testing.assert_close(maps.flatten(1).sum(1).double(), -exact.double(), rtol=1e-5, atol=1e-3)
