@@ -62,6 +62,8 @@ def evaluate_nll(model: GenerativeModel, dataset: ImageDataset, importance_sampl
 
 
 def _estimator(model: GenerativeModel, k: int | None) -> str:
+    if callable(getattr(model, "likelihood_estimator", None)):  # a family that describes its own bound
+        return model.likelihood_estimator()
     if hasattr(model.config, "importance_samples"):
         return f"importance-weighted bound (Burda et al. 2015) with k={k} samples per image"
     return "exact log-likelihood"
