@@ -9,7 +9,7 @@ import torch
 import pixelforge
 from pixelforge import TrainConfig
 from pixelforge.errors import ConfigError
-from pixelforge.models.autoregressive.heads import LogisticMixtureHead
+from pixelforge.models.autoregressive.heads import BernoulliHead, Head, LogisticMixtureHead, SoftmaxHead
 
 TINY = {"width": 6, "output_width": 8, "num_layers": 2}
 TINY_LSTM = {"width": 6, "output_width": 8, "num_layers": 1}
@@ -342,3 +342,13 @@ def test_bad_config_values_name_the_field(name, field, value):
 def test_colour_width_must_split_into_channel_groups():
     with pytest.raises(ConfigError, match="width=8: expected a multiple of channels=3"):
         pixelforge.create_model("pixelcnn", channels=3, width=8)
+
+
+@pytest.mark.parametrize("head", [BernoulliHead(1), SoftmaxHead(3)], ids=["bernoulli", "softmax"])
+def test_shortcut_value_log_probs_equal_the_generic_candidate_images(head):
+    raw = torch.randn(4, head.raw_channels(), 1, 1, generator=torch.Generator().manual_seed(0)) * 3
+    x = torch.zeros(4, head.channels, 1, 1)
+    params = head.params(raw, x)[..., 0, 0]
+    for channel in range(head.channels):
+        torch.testing.assert_close(head.value_log_probs(params, x[..., 0, 0], channel),
+                                   Head.value_log_probs(head, params, x[..., 0, 0], channel))

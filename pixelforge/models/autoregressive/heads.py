@@ -69,6 +69,11 @@ class BernoulliHead(Head):
     def log_prob(self, params: Tensor, x: Tensor) -> Tensor:
         return bernoulli_log_prob(params[:, :, 0], x)
 
+    def value_log_probs(self, params: Tensor, x: Tensor, channel: int) -> Tensor:
+        """[log p(x_c = -1), log p(x_c = 1)] from the channel's logit: (B, C, 1) -> (B, 2)."""
+        logit = params[:, channel, 0]
+        return F.logsigmoid(torch.stack([-logit, logit], dim=1))
+
 
 class SoftmaxHead(Head):
     """A 256-way categorical per channel (van den Oord et al. 2016a, sec. 5.1)."""

@@ -65,10 +65,16 @@ class CachedConv:
         return self.at(i, j)
 
 
-def pointwise(conv: nn.Conv2d, value: Tensor) -> Tensor:
-    """A 1×1 (masked) convolution at one pixel: (B, in) -> (B, out)."""
-    weight = conv.weight * conv.mask if hasattr(conv, "mask") else conv.weight
-    return F.linear(value, weight[:, :, 0, 0], conv.bias)
+class Pointwise:
+    """A 1×1 (masked) convolution at one pixel, (B, in) -> (B, out), with its masked weight computed once."""
+
+    def __init__(self, conv: nn.Conv2d) -> None:
+        weight = conv.weight * conv.mask if hasattr(conv, "mask") else conv.weight
+        self.weight = weight[:, :, 0, 0].detach()
+        self.bias = None if conv.bias is None else conv.bias.detach()
+
+    def __call__(self, value: Tensor) -> Tensor:
+        return F.linear(value, self.weight, self.bias)
 
 
 def pointwise_row(conv: nn.Module, values: Tensor) -> Tensor:
@@ -76,11 +82,16 @@ def pointwise_row(conv: nn.Module, values: Tensor) -> Tensor:
     return conv(values[:, :, None])[:, :, 0]
 
 
-def output_layers(layers: nn.Sequential, value: Tensor) -> Tensor:
+class OutputLayers:
     """OutputLayers (ReLU and 1×1 convolutions) at one pixel: (B, F) -> (B, R)."""
-    for layer in layers:
-        value = torch.relu(value) if isinstance(layer, nn.ReLU) else pointwise(layer, value)
-    return value
+
+    def __init__(self, layers: nn.Sequential) -> None:
+        self.layers = [None if isinstance(layer, nn.ReLU) else Pointwise(layer) for layer in layers]
+
+    def __call__(self, value: Tensor) -> Tensor:
+        for layer in self.layers:
+            value = torch.relu(value) if layer is None else layer(value)
+        return value
 
 
 class Stepper:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from .incremental import CachedConv, Stepper, output_layers, pointwise, pointwise_row
+from .incremental import CachedConv, OutputLayers, Pointwise, Stepper, pointwise_row
 from .pixelcnn import GatedPixelCNNNetwork, PixelCNNNetwork, _gate
 
 
@@ -19,20 +19,21 @@ class PixelCNNStepper(Stepper):
     def __init__(self, network: PixelCNNNetwork, x: Tensor) -> None:
         super().__init__()
         batch, _, height, width = x.shape
-        self.network = network
         self.stem = CachedConv(network.stem, batch, height, width, x)
         self.x_caches = [self.stem]
         # each residual block's k×k convolution (the body's 4th module) keeps its input map
         self.block_caches = [CachedConv(block.body[3], batch, height, width, x) for block in network.blocks]
+        self.block_inputs = [Pointwise(block.body[1]) for block in network.blocks]     # 1×1, 2h -> h
+        self.block_outputs = [Pointwise(block.body[5]) for block in network.blocks]    # 1×1, h -> 2h
+        self.output = OutputLayers(network.output)
 
     def pixel(self, x: Tensor, i: int, j: int) -> Tensor:
         features = self.stem.at(i, j)                                           # (B, 2h)
-        for block, cache in zip(self.network.blocks, self.block_caches):
-            body = block.body
-            hidden = torch.relu(pointwise(body[1], torch.relu(features)))
+        for block_input, cache, block_output in zip(self.block_inputs, self.block_caches, self.block_outputs):
+            hidden = torch.relu(block_input(torch.relu(features)))
             hidden = torch.relu(cache.step(i, j, hidden))
-            features = features + pointwise(body[5], hidden)
-        return output_layers(self.network.output, features)
+            features = features + block_output(hidden)
+        return self.output(features)
 
 
 class GatedPixelCNNStepper(Stepper):
@@ -43,6 +44,8 @@ class GatedPixelCNNStepper(Stepper):
         self.vertical = [CachedConv(layer.vertical, batch, height, width, x) for layer in network.layers]
         self.horizontal = [CachedConv(layer.horizontal, batch, height, width, x) for layer in network.layers]
         self.x_caches = [self.vertical[0], self.horizontal[0]]
+        self.horizontal_out = [Pointwise(layer.horizontal_out) for layer in network.layers]
+        self.output = OutputLayers(network.output)
         self.biases = [self._label_biases(layer, y, x) for layer in network.layers]  # (vertical, horizontal)
         self.vertical_to_horizontal: list[Tensor] = []                          # per layer (B, 2h, W)
 
@@ -70,6 +73,6 @@ class GatedPixelCNNStepper(Stepper):
             cache = self.horizontal[index]
             h_pre = (cache.at(i, j) if index == 0 else cache.step(i, j, h))
             h_pre = h_pre + self.vertical_to_horizontal[index][:, :, j] + self.biases[index][1]
-            h_out = pointwise(layer.horizontal_out, _gate(h_pre))
+            h_out = self.horizontal_out[index](_gate(h_pre))
             h = h_out if layer.first else h + h_out
-        return output_layers(self.network.output, h)
+        return self.output(h)

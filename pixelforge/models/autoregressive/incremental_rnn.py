@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .incremental import CachedConv, Stepper, output_layers, pointwise, pointwise_row
+from .incremental import CachedConv, OutputLayers, Pointwise, Stepper, pointwise_row
 from .pixelrnn import DiagonalLSTM, PixelRNNNetwork, _lstm_update
 
 
@@ -26,6 +26,8 @@ class RowLSTMStepper(Stepper):
         self.stem = CachedConv(network.stem, batch, height, width, x)
         self.x_caches = [self.stem]
         self.input_to_state = [CachedConv(layer.input_to_state, batch, height, width, x) for layer in network.layers]
+        self.residual = [Pointwise(layer.residual) for layer in network.layers]
+        self.output = OutputLayers(network.output)
         units = network.layers[0].width
         self.hidden = [x.new_zeros(batch, units, width) for _ in network.layers]   # row being generated
         self.cell = [x.new_zeros(batch, units, width) for _ in network.layers]
@@ -42,12 +44,12 @@ class RowLSTMStepper(Stepper):
 
     def pixel(self, x: Tensor, i: int, j: int) -> Tensor:
         features = self.stem.at(i, j)                                            # (B, 2h)
-        for index, layer in enumerate(self.network.layers):
+        for index in range(len(self.residual)):
             gates = self.input_to_state[index].step(i, j, features) + self.row_gates[index][:, :, j]
             hidden, cell = _lstm_update(gates, self.previous_cell[index][:, :, j])
             self.hidden[index][:, :, j], self.cell[index][:, :, j] = hidden, cell
-            features = features + pointwise(layer.residual, hidden)
-        return output_layers(self.network.output, features)
+            features = features + self.residual[index](hidden)
+        return self.output(features)
 
 
 def virtual_left_states(lstm: DiagonalLSTM, height: int, like: Tensor) -> tuple[Tensor, Tensor]:
@@ -75,6 +77,7 @@ class DiagonalDirection:
         weight = lstm.state_to_state.weight                                      # (4h, h, 2): [above, left]
         self.state_weight = torch.cat([weight[:, :, 0], weight[:, :, 1]], dim=1)  # (4h, 2h)
         self.state_bias = lstm.state_to_state.bias
+        self.input_to_state = Pointwise(lstm.input_to_state)
         self.left_hidden, self.left_cell = virtual_left_states(lstm, height, like)
 
     def step(self, input_gates: Tensor, above: Tensor, left: Tensor, left_cell: Tensor) -> tuple[Tensor, Tensor]:
@@ -97,6 +100,8 @@ class DiagonalBiLSTMStepper(Stepper):
         layers = network.layers
         self.forward_lstm = [DiagonalDirection(layer.left_to_right, height, x) for layer in layers]
         self.backward_lstm = [DiagonalDirection(layer.right_to_left, height, x) for layer in layers]
+        self.residual = [Pointwise(layer.residual) for layer in layers]
+        self.output = OutputLayers(network.output)
         units = layers[0].left_to_right.width
         zeros = [x.new_zeros(batch, units, width) for _ in layers]
         self.inputs = [x.new_zeros(batch, 2 * units, width) for _ in layers]    # each layer's input, row i
@@ -125,15 +130,15 @@ class DiagonalBiLSTMStepper(Stepper):
 
     def pixel(self, x: Tensor, i: int, j: int) -> Tensor:
         features = self.stem.at(i, j)                                            # (B, 2h)
-        for index, layer in enumerate(self.network.layers):
+        for index in range(len(self.residual)):
             self.inputs[index][:, :, j] = features
             direction = self.forward_lstm[index]
             if j == 0:
                 left, left_cell = direction.edge(i, len(features))
             else:
                 left, left_cell = self.forward_hidden[index][:, :, j - 1], self.forward_cell[index][:, :, j - 1]
-            input_gates = pointwise(direction.lstm.input_to_state, features)
+            input_gates = direction.input_to_state(features)
             hidden, cell = direction.step(input_gates, self.forward_above[index][:, :, j], left, left_cell)
             self.forward_hidden[index][:, :, j], self.forward_cell[index][:, :, j] = hidden, cell
-            features = features + pointwise(layer.residual, hidden + self.backward_above[index][:, :, j])
-        return output_layers(self.network.output, features)
+            features = features + self.residual[index](hidden + self.backward_above[index][:, :, j])
+        return self.output(features)
