@@ -31,13 +31,16 @@ def machine() -> dict:
             "torch": torch.__version__, "python": platform.python_version(), "platform": platform.platform()}
 
 
-def write_results(name: str, results: list[dict], wall_seconds: float, extra: dict | None = None) -> Path:
-    """Write benchmarks/results/NAME.json in the project's benchmark format."""
-    RESULTS.mkdir(parents=True, exist_ok=True)
+def write_results(name: str, results: list[dict], wall_seconds: float, extra: dict | None = None,
+                  directory: Path | None = None) -> Path:
+    """Write NAME.json in the project's benchmark format into `directory` (default benchmarks/results;
+    smoke runs pass a temporary folder so that only real runs land in the results)."""
+    directory = Path(directory) if directory is not None else RESULTS
+    directory.mkdir(parents=True, exist_ok=True)
     data = {"command": "python " + " ".join(shlex.quote(a) for a in sys.argv), "machine": machine(),
             "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "wall_s": wall_seconds, "results": results, **(extra or {})}
-    path = RESULTS / f"{name}.json"
+    path = directory / f"{name}.json"
     path.write_text(json.dumps(data, indent=2) + "\n")
     return path
 

@@ -1,0 +1,141 @@
+"""Autoregressive models: exact test NLL on dynamically binarized MNIST, training speed, samples, completions.
+
+Anchors (nats per image on binarized MNIST): PixelCNN 81.30, Row LSTM 80.54, Diagonal BiLSTM 79.20
+(van den Oord et al. 2016a, table 4); pytorch-generative's reimplementations PixelCNN 81.45 and
+Gated PixelCNN 81.50 (500 GPU epochs). Target: <= 84 nats with <= 2 hours of CPU training.
+
+Training binarizes every batch afresh (dynamic binarization); the test NLL is exact (the sum of the
+conditionals) on the project's one fixed, seeded binarization of the 10,000 test images
+(pixelforge.data.binarize_fixed, the protocol every likelihood report states). Writes
+results/ar_MODEL.json, results/ar_MODEL_samples.png and results/ar_MODEL_completions.png (the top
+half of test digits known, the bottom half completed 6 times).
+
+    python benchmarks/ar_benchmark.py --model gated_pixelcnn --data mnist --data-root ../shared/datasets --minutes 110
+    python benchmarks/ar_benchmark.py --model pixelcnn --data embedded-mnist --steps 3 --limit 20 \
+        --num-samples 2 --results /tmp/ar-smoke --out /tmp/ar-smoke/runs        # a smoke run
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import pixelforge  # noqa: E402
+from pixelforge import DataConfig, TrainConfig  # noqa: E402
+from pixelforge.data import binarize_fixed  # noqa: E402
+from pixelforge.edit import completion_grid, occlusion_mask  # noqa: E402
+from pixelforge.images import save_image_grid  # noqa: E402
+from pixelforge.metrics import evaluate_nll  # noqa: E402
+
+from common import RESULTS, print_table, write_results  # noqa: E402
+
+ANCHORS = {
+    "pixelcnn": {"van den Oord et al. 2016a PixelCNN": 81.30, "pytorch-generative PixelCNN": 81.45},
+    "gated_pixelcnn": {"pytorch-generative Gated PixelCNN": 81.50},
+    "row_lstm": {"van den Oord et al. 2016a Row LSTM": 80.54},
+    "diagonal_bilstm": {"van den Oord et al. 2016a Diagonal BiLSTM": 79.20},
+}
+TARGET_NATS = 84.0
+# Model options sized for about two hours on two CPU cores (the paper's MNIST PixelRNN: 7 layers of h=16).
+SETUPS = {
+    "pixelcnn": {"width": 32, "num_layers": 7, "output_width": 64},
+    "gated_pixelcnn": {"width": 32, "num_layers": 8, "output_width": 64},
+    "row_lstm": {"width": 16, "num_layers": 3, "output_width": 32},
+    "diagonal_bilstm": {"width": 16, "num_layers": 3, "output_width": 32},
+}
+
+
+def steps_for_minutes(name: str, minutes: float, batch_size: int) -> int:
+    """Training steps that fit in `minutes`, from the time of a few steps on a random binary batch."""
+    torch.manual_seed(0)
+    model = pixelforge.create_model(name, **SETUPS[name])
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    x = torch.where(torch.rand(batch_size, 1, 28, 28) > 0.8, 1.0, -1.0)
+    timings = []
+    for _ in range(6):
+        started = time.perf_counter()
+        optimizer.zero_grad()
+        model(x).backward()
+        optimizer.step()
+        timings.append(time.perf_counter() - started)
+    per_step = sorted(timings[1:])[len(timings[1:]) // 2]
+    return max(1, int(minutes * 60 * 0.9 / per_step))  # 10 % for data loading, EMA, logging and checkpoints
+
+
+def save_pictures(model, test, name: str, results: Path, num_samples: int) -> list[str]:
+    """A sample grid and a completion grid (8 test digits, top half known, 6 completions each)."""
+    generator = pixelforge.make_generator(0, model.device)
+    samples = model.sample(num_samples, generator=generator)
+    written = [save_image_grid(samples.float().cpu(), results / f"ar_{name}_samples.png")]
+    digits = binarize_fixed(test.batch(torch.arange(len(test)))[0])[:8]        # the fixed test binarization
+    known = occlusion_mask("bottom-half", 28)
+    completions = model.complete(digits.to(model.device), known.to(model.device), 6, generator=generator)
+    grid = completion_grid(digits, known, completions.cpu())
+    written.append(save_image_grid(grid.float(), results / f"ar_{name}_completions.png", nrow=8))
+    return [str(path) for path in written]
+
+
+def run(args: argparse.Namespace) -> dict:
+    name = args.model
+    steps = args.steps or steps_for_minutes(name, args.minutes, args.batch_size)
+    config = TrainConfig(steps=steps, batch_size=args.batch_size, learning_rate=args.lr, lr_schedule="cosine",
+                         warmup_steps=min(500, steps // 10), ema_decay=0.999 if steps >= 2000 else 0.0,
+                         log_every=100, sample_every=0, checkpoint_every=max(steps // 5, 1), seed=args.seed)
+    data = DataConfig(source=args.data, split="train", data_root=args.data_root)
+    run_dir = Path(args.out) / name
+    trained = pixelforge.train(name, data, run_dir, config, SETUPS[name], resume=args.resume)
+    model = pixelforge.load(run_dir)
+    test = pixelforge.load_dataset(args.data, split="test", data_root=args.data_root)
+    result = evaluate_nll(model, test, batch_size=100, limit=args.limit)
+    result["protocol"].update({
+        "model": name, "model_config": SETUPS[name], "training_steps": steps, "batch_size": args.batch_size,
+        "training": "exact NLL, AdamW with warm-up and cosine decay, dynamic binarization of every batch"
+                    + (", EMA 0.999 weights evaluated" if config.ema_decay else ""),
+        "train_wall_seconds": round(trained.wall_seconds, 1),
+        "train_images_per_second": round(trained.images_per_second, 1),
+    })
+    result["pictures"] = save_pictures(model, test, name, Path(args.results), args.num_samples)
+    result["anchors"], result["target_nats"] = ANCHORS[name], TARGET_NATS
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", choices=sorted(SETUPS), default="gated_pixelcnn")
+    budget = parser.add_mutually_exclusive_group()
+    budget.add_argument("--minutes", type=float, default=110.0, help="training time budget (default: 110)")
+    budget.add_argument("--steps", type=int, help="training steps (instead of --minutes)")
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--data", default="mnist", help="mnist (default) or embedded-mnist (smoke runs)")
+    parser.add_argument("--data-root", help="where the MNIST files are, e.g. ../shared/datasets")
+    parser.add_argument("--limit", type=int, help="evaluate on the first N test images only (smoke runs)")
+    parser.add_argument("--num-samples", type=int, default=64)
+    parser.add_argument("--out", default="runs/benchmarks/ar", help="run folders")
+    parser.add_argument("--results", default=str(RESULTS), help="where the JSON and PNGs go (smoke runs: a tmp dir)")
+    parser.add_argument("--resume", action="store_true", help="continue the run folder's training")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    result = run(args)
+    protocol = result["protocol"]
+    print_table([{"model": args.model, "nats/image": result["value"], "bits/dim": result["bits_per_dim"],
+                  "test images": protocol["num_images"], "steps": protocol["training_steps"],
+                  "train min": protocol["train_wall_seconds"] / 60, "img/s": protocol["train_images_per_second"],
+                  "target": TARGET_NATS}],
+                ["model", "nats/image", "bits/dim", "test images", "steps", "train min", "img/s", "target"])
+    for anchor, value in ANCHORS[args.model].items():
+        print(f"anchor: {anchor}: {value} nats")
+    path = write_results(f"ar_{args.model}", [result], time.perf_counter() - started, directory=Path(args.results))
+    print(f"written: {path}")
+    print("\n".join(f"picture: {picture}" for picture in result["pictures"]))
+
+
+if __name__ == "__main__":
+    main()
