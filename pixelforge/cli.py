@@ -76,6 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="with --interpolate: images between the two ends of a row (default: 6)")
     sample.add_argument("--method", choices=("slerp", "lerp"),
                         help="with --interpolate: spherical (default) or linear interpolation")
+    sample.add_argument("--sampler", choices=("ddpm", "ddim"), help="diffusion models: ancestral or DDIM")
+    sample.add_argument("--sampling-steps", type=int, help="diffusion models: denoising steps (default: the config's)")
+    sample.add_argument("--eta", type=float, help="diffusion models: DDIM noise (0 = deterministic)")
+    sample.add_argument("--guidance", type=float, help="conditional diffusion models: classifier-free guidance scale")
 
     edit = commands.add_parser("edit", help="edit images with a trained model")
     edit_commands = edit.add_subparsers(dest="edit_command", required=True, metavar="ACTION")
@@ -90,6 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
     invert.add_argument("--seed", type=int, default=0)
     invert.add_argument("--device", default="auto")
     _add_completion_parser(edit_commands)
+
+    _add_diffusion_edit_parsers(edit_commands)
 
     evaluate = commands.add_parser("eval", help="evaluate a checkpoint; writes evaluation.json beside it")
     evaluate.add_argument("checkpoint")
@@ -134,6 +140,37 @@ def build_parser() -> argparse.ArgumentParser:
     quick.add_argument("--steps", type=int, default=3000)
     quick.add_argument("--seed", type=int, default=0)
     return parser
+
+
+def _add_diffusion_edit_parsers(edit_commands) -> None:
+    """`edit inpaint`, `edit img2img` and `edit interpolate`: editing with a diffusion checkpoint."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--model", required=True, help="a diffusion checkpoint folder or run folder")
+    common.add_argument("--sampling-steps", type=int, help="denoising steps (default: inpaint all T, img2img "
+                        "strength x the config's sampling_steps, interpolate the config's sampling_steps)")
+    common.add_argument("--label", type=int, help="class to condition on (conditional models; default: none)")
+    common.add_argument("--seed", type=int, default=0)
+    common.add_argument("--device", default="auto")
+    image_help = "an image file (png, jpg, ...), converted and resized to the model's channels and size"
+    inpaint = edit_commands.add_parser("inpaint", parents=[common], help="fill masked pixels (RePaint)")
+    inpaint.add_argument("source", metavar="IN", help=image_help)
+    inpaint.add_argument("out", metavar="OUT", help="output image file")
+    inpaint.add_argument("--mask", required=True, help="gray image of IN's size: white = known (kept), black = fill in")
+    inpaint.add_argument("--jump-length", type=int, default=10, help="RePaint jump length (default: 10)")
+    inpaint.add_argument("--resamplings", type=int, default=1, help="RePaint resamplings r (default: 1 = none)")
+    img2img = edit_commands.add_parser("img2img", parents=[common], help="noise an image, then denoise it (SDEdit)")
+    img2img.add_argument("source", metavar="IN", help=image_help)
+    img2img.add_argument("out", metavar="OUT", help="output image file")
+    img2img.add_argument("--strength", type=float, required=True, help="noise level in (0, 1]; 1 = from pure noise")
+    img2img.add_argument("--sampler", choices=("ddpm", "ddim"), default="ddim")
+    img2img.add_argument("--eta", type=float, default=0.0, help="DDIM noise (default: 0)")
+    img2img.add_argument("--guidance", type=float, help="classifier-free guidance scale (with --label)")
+    between = edit_commands.add_parser("interpolate", parents=[common],
+                                       help="DDIM-invert two images and walk between their noise (slerp)")
+    between.add_argument("first", metavar="A", help=image_help)
+    between.add_argument("second", metavar="B", help=image_help)
+    between.add_argument("out", metavar="OUT", help="output image file: one row of --steps images")
+    between.add_argument("--steps", type=int, default=8, help="images in the row, ends included (default: 8)")
 
 
 def _add_completion_parser(edit_commands) -> None:

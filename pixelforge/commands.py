@@ -81,9 +81,20 @@ def run_sample(args: Namespace) -> None:
         images, nrow = _latent_walk_images(args, model)
     else:
         labels = None if args.label is None else torch.full((args.num_samples,), args.label, device=device)
-        images = model.sample(args.num_samples, y=labels, generator=make_generator(args.seed, device))
+        images = model.sample(args.num_samples, y=labels, generator=make_generator(args.seed, device),
+                              **_sampler_options(args, model))
         nrow = args.nrow
     print(save_image_grid(images.float().cpu(), args.out, nrow=nrow))
+
+
+def _sampler_options(args: Namespace, model) -> dict:
+    """`sample --sampler/--sampling-steps/--eta/--guidance` as keyword arguments (diffusion models only)."""
+    options = {key: value for key, value in (("sampler", args.sampler), ("steps", args.sampling_steps),
+                                              ("eta", args.eta), ("guidance_scale", args.guidance)) if value is not None}
+    if options and not callable(getattr(model, "denoiser", None)):
+        raise ConfigError(f"--sampler, --sampling-steps, --eta and --guidance apply to diffusion models, not "
+                          f"{model.registered_name!r}")
+    return options
 
 
 def _latent_walk_images(args: Namespace, model) -> tuple[torch.Tensor, int]:
@@ -117,6 +128,37 @@ def run_edit_invert(args: Namespace) -> None:
     print(f"latent: {result.latent}")
 
 
+def _diffusion_model(args: Namespace):
+    from .edit.diffusion import check_diffusion_model
+    from .runtime import choose_device
+    from .train import load
+
+    model = load(args.model, device=choose_device(args.device))
+    check_diffusion_model(model)
+    return model
+
+
+def run_edit_inpaint(args: Namespace) -> None:
+    from .edit.diffusion_files import inpaint_file
+
+    print(inpaint_file(_diffusion_model(args), args.source, args.mask, args.out, seed=args.seed, label=args.label,
+                       steps=args.sampling_steps, jump_length=args.jump_length, resamplings=args.resamplings))
+
+
+def run_edit_img2img(args: Namespace) -> None:
+    from .edit.diffusion_files import img2img_file
+
+    print(img2img_file(_diffusion_model(args), args.source, args.out, args.strength, seed=args.seed, label=args.label,
+                       steps=args.sampling_steps, sampler=args.sampler, eta=args.eta, guidance_scale=args.guidance))
+
+
+def run_edit_interpolate(args: Namespace) -> None:
+    from .edit.diffusion_files import interpolate_files
+
+    print(interpolate_files(_diffusion_model(args), args.first, args.second, args.out, num_images=args.steps,
+                            label=args.label, steps=args.sampling_steps))
+
+
 def run_edit_complete(args: Namespace) -> None:
     from .edit.completion import complete_file
     from .runtime import choose_device
@@ -130,7 +172,8 @@ def run_edit_complete(args: Namespace) -> None:
 
 def run_edit(args: Namespace) -> None:
     """`pixelforge edit ACTION`: one function per action (add `complete`, `inpaint` ... beside `invert`)."""
-    actions = {"invert": run_edit_invert, "complete": run_edit_complete}
+    actions = {"invert": run_edit_invert, "complete": run_edit_complete, "inpaint": run_edit_inpaint,
+               "img2img": run_edit_img2img, "interpolate": run_edit_interpolate}
     actions[args.edit_command](args)
 
 

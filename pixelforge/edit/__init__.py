@@ -13,8 +13,13 @@ Latent editing (GANs, and VAEs through their decoder):
 Completion with autoregressive models (see completion.py; `model.complete` does the sampling):
 
     grid = complete_file(model, "digit.png", "completed.png", occlude="bottom-half", num_completions=8)
+
+Diffusion editing (see diffusion.py): inpaint (RePaint), img2img (SDEdit), invert_to_noise /
+decode_noise (DDIM inversion) and interpolate_images (slerp between two inverted images).
 """
 
+from .diffusion import decode_noise, img2img, inpaint, interpolate_images, invert_to_noise
+from .diffusion_files import img2img_file, inpaint_file, interpolate_files
 from .completion import OCCLUSIONS, complete_file, completion_grid, occlusion_mask, read_known_mask
 from .files import InvertedFile, invert_file, latent_path, load_image_for_model
 from .inversion import InversionResult, edit_image, invert
@@ -28,4 +33,6 @@ __all__ = [
     "InversionResult", "invert", "edit_image", "InvertedFile", "invert_file", "latent_path",
     "load_image_for_model", "decode", "random_latents",
     "OCCLUSIONS", "complete_file", "completion_grid", "occlusion_mask", "read_known_mask",
+    "inpaint", "img2img", "invert_to_noise", "decode_noise", "interpolate_images", "inpaint_file", "img2img_file",
+    "interpolate_files",
 ]
