@@ -62,12 +62,23 @@ def train(setup: dict, args, run_dir: Path) -> dict:
                          sample_every=max(steps // 10, 1), checkpoint_every=max(steps // 10, 1), seed=0,
                          **setup["train"])
     data = DataConfig(source=args.source or setup["dataset"], split="train", data_root=args.data_root)
-    result = pixelforge.train(setup["model"], data, run_dir, config, setup["overrides"])
-    summary = {"steps": steps, "train_wall_seconds": round(result.wall_seconds, 1),
+    resumed_from = _latest_step(run_dir) if args.resume else None
+    result = pixelforge.train(setup["model"], data, run_dir, config, setup["overrides"], resume=args.resume)
+    summary = {"steps": steps, "train_wall_seconds": round(result.wall_seconds + args.earlier_wall_seconds, 1),
                "train_images_per_second": round(result.images_per_second, 1),
                "final_losses": result.final_losses, "skipped_steps": result.skipped_steps}
+    if resumed_from is not None:
+        summary["resumed"] = {"from_step": resumed_from, "this_segment_wall_seconds": round(result.wall_seconds, 1),
+                              "earlier_segment_wall_seconds": args.earlier_wall_seconds,
+                              "note": "the earlier segment was interrupted; its wall time up to the checkpoint "
+                                      "it resumed from was read from that run's progress log"}
     (run_dir / "benchmark_training.json").write_text(json.dumps(summary, indent=2))
     return summary
+
+
+def _latest_step(run_dir: Path) -> int | None:
+    latest = run_dir / "checkpoints" / "latest"
+    return int(latest.read_text().strip().rsplit("-", 1)[-1]) if latest.is_file() else None
 
 
 def evaluate(setup: dict, args, run_dir: Path) -> list[dict]:
@@ -124,6 +135,9 @@ def main() -> None:
     parser.add_argument("--source", help="dataset path instead of the setup's named dataset")
     parser.add_argument("--cache-dir", default=str(CACHE), help="reference feature cache")
     parser.add_argument("--out", default="runs/benchmarks/gan", help="run folders")
+    parser.add_argument("--resume", action="store_true", help="continue an interrupted training run from its latest checkpoint")
+    parser.add_argument("--earlier-wall-seconds", type=float, default=0.0,
+                        help="with --resume: wall time the interrupted run spent up to that checkpoint (added to the total)")
     args = parser.parse_args()
     setup, run_dir = SETUPS[args.setup], Path(args.out) / args.setup
     started = time.perf_counter()
