@@ -39,7 +39,15 @@ def gan():
 
 @pytest.fixture(scope="module")
 def conditional_gan():
-    return fixed_model("conditional_dcgan", width=4, latent_dim=8)
+    model = fixed_model("conditional_dcgan", width=4, latent_dim=8)
+    # Class-conditional BatchNorm starts as plain BN (scale 1, shift 0 for every class), so an
+    # untrained generator ignores the label; give each class its own scale and shift, as training does.
+    generator = torch.Generator().manual_seed(1)
+    with torch.no_grad():
+        for name, parameter in model.named_parameters():
+            if name.endswith(("scale.weight", "shift.weight")):
+                parameter.add_(0.5 * torch.randn(parameter.shape, generator=generator))
+    return model
 
 
 def generate(model, z, y=None):
