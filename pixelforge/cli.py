@@ -41,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser("train", help="train a model; resumable, runs under torchrun for DDP")
     train.add_argument("model", help="a registered model name (see `pixelforge models`)")
-    train.add_argument("--data", default="embedded-mnist", help=DEFAULT_DATA_HELP + " (default: embedded-mnist)")
+    train.add_argument("--data", help=DEFAULT_DATA_HELP + " (default: embedded-mnist; with --resume: the run's own)")
     train.add_argument("--out", required=True, help="run folder: checkpoints, samples, metrics.jsonl")
     train.add_argument("--steps", type=int)
     train.add_argument("--batch-size", type=int)

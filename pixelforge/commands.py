@@ -51,8 +51,11 @@ def run_train(args: Namespace) -> None:
                        ("seed", args.seed), ("device", args.device)):
         if value is not None:
             train_options[key] = value
-    data = DataConfig(source=args.data, split=args.split, image_size=args.image_size, channels=args.channels,
-                      data_root=args.data_root, skip_unreadable=args.skip_unreadable, augment=args.augment)
+    data = None  # resuming without --data: the run's own data
+    if args.data is not None or not args.resume:
+        data = DataConfig(source=args.data or "embedded-mnist", split=args.split, image_size=args.image_size,
+                          channels=args.channels, data_root=args.data_root, skip_unreadable=args.skip_unreadable,
+                          augment=args.augment)
     result = train(args.model, data, args.out, TrainConfig(**train_options), model_overrides, resume=args.resume)
     if rank_zero():
         losses = ", ".join(f"{k} {v:.4f}" for k, v in result.final_losses.items())

@@ -47,15 +47,18 @@ def _check_learning_rate(model: PixelforgeModel, config: TrainConfig) -> None:
                           f"lr_generator=1e-4): learning_rate={config.learning_rate} (--lr) would be ignored")
 
 
-def train(model: str, data: DataConfig | str = "embedded-mnist", run_dir: str | Path = "runs/run",
+def train(model: str, data: DataConfig | str | None = None, run_dir: str | Path = "runs/run",
           config: TrainConfig | None = None, model_overrides: dict | None = None, resume: bool = False,
           callbacks: list[StepCallback] | None = None, dataset: ImageDataset | None = None) -> TrainResult:
     """Train registered model `model` on `data` into `run_dir`; returns losses, speed and the checkpoint.
 
-    With `resume=True` and a checkpoint in `run_dir`, the model, data and training
-    configs come from that checkpoint (a given `config` may only raise `steps`), and
-    training continues exactly where it stopped.
+    `data` defaults to the embedded MNIST. With `resume=True` and a checkpoint in `run_dir`,
+    the model, data and training configs come from that checkpoint (a given `config` may only
+    raise `steps`; a given `data` must name the same source), and training continues exactly
+    where it stopped.
     """
+    given_data = data
+    data = "embedded-mnist" if data is None else data
     data_config = data if isinstance(data, DataConfig) else DataConfig(source=str(data))
     config = config or TrainConfig()
     checkpoint_dir = None
@@ -64,7 +67,11 @@ def train(model: str, data: DataConfig | str = "embedded-mnist", run_dir: str | 
         saved = read_config(checkpoint_dir)
         if saved["model"]["name"] != model:
             raise ConfigError(f"{run_dir} holds a {saved['model']['name']!r} run, not {model!r}")
-        data_config = DataConfig(**saved["data"]["config"])
+        saved_data = DataConfig(**saved["data"]["config"])
+        if given_data is not None and data_config.source != saved_data.source:
+            raise ConfigError(f"{run_dir} was trained on {saved_data.source!r}, not {data_config.source!r}: "
+                              f"resume without a data source or with the same one")
+        data_config = saved_data
         config = dataclasses.replace(TrainConfig(**saved["training"]), steps=config.steps)
         model_overrides = saved["model"]["config"]
     dataset = dataset if dataset is not None else load_training_data(data_config)

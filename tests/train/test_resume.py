@@ -75,3 +75,12 @@ def test_resume_refuses_a_different_model(tmp_path, small_mnist):
     with pytest.raises(pixelforge.ConfigError, match="holds a 'vae' run"):
         pixelforge.train("beta_vae", "embedded-mnist", tmp_path / "run", _config(), resume=True,
                          dataset=small_mnist)
+
+
+def test_resuming_with_another_data_source_is_refused(tmp_path, small_mnist):
+    run = tmp_path / "run"
+    pixelforge.train("vae", "embedded-mnist", run, _config(steps=4), MODEL, dataset=small_mnist)
+    with pytest.raises(pixelforge.ConfigError, match="trained on 'embedded-mnist', not 'fashion-mnist'"):
+        pixelforge.train("vae", "fashion-mnist", run, _config(steps=8), MODEL, resume=True, dataset=small_mnist)
+    resumed = pixelforge.train("vae", None, run, _config(steps=8), MODEL, resume=True, dataset=small_mnist)
+    assert resumed.steps == 8
