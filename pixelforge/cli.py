@@ -135,6 +135,24 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--data-root")
     explain.add_argument("--device", default="auto")
 
+    export = commands.add_parser("export", help="write a checkpoint's sampling weights (config.json + "
+                                 "model.safetensors) into a new folder, e.g. for shipping")
+    export.add_argument("checkpoint", metavar="RUN", help="a checkpoint folder or a run folder")
+    export.add_argument("out", metavar="OUT", help="the new folder")
+    export.add_argument("--fp16", action="store_true", help="store the weights in float16 (half the size)")
+    export.add_argument("--weights", choices=("ema", "raw"), default="ema")
+    export.add_argument("--results", help="a benchmark results JSON whose metrics to record in the exported config")
+
+    studio = commands.add_parser("studio", help="the web studio: generate, edit, explore and evaluate in a browser")
+    studio.add_argument("--port", type=int, default=7860)
+    studio.add_argument("--host", default="127.0.0.1",
+                        help="interface to listen on (default: 127.0.0.1, this machine only)")
+    studio.add_argument("--checkpoints", action="append", default=[], metavar="DIR",
+                        help="a folder of checkpoints or run folders to offer beside the shipped models (repeatable)")
+    studio.add_argument("--max-pixels", type=int, default=4_000_000,
+                        help="refuse uploaded images with more pixels than this (default: 4,000,000)")
+    studio.add_argument("--share", action="store_true", help="ask Gradio for a public share link (off by default)")
+
     quick = commands.add_parser("quickstart", help="train a VAE on the embedded MNIST and write an HTML report")
     quick.add_argument("--out", default="pixelforge-quickstart")
     quick.add_argument("--steps", type=int, default=3000)

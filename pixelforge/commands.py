@@ -218,3 +218,17 @@ def run_quickstart(args: Namespace) -> None:
     report = quickstart(args.out, steps=args.steps, seed=args.seed)
     print(f"report: {report.resolve()}")
     print(f"folder: {report.parent.resolve()}")
+
+
+def run_export(args: Namespace) -> None:
+    from .train.export import export_model
+
+    print(export_model(args.checkpoint, args.out, fp16=args.fp16, weights=args.weights,
+                       results=args.results))
+
+
+def run_studio(args: Namespace) -> None:
+    from .studio import launch
+
+    launch(host=args.host, port=args.port, checkpoint_dirs=args.checkpoints, max_pixels=args.max_pixels,
+           share=args.share)

@@ -1,0 +1,135 @@
+"""Editing operations as the studio calls them: PIL image in, PIL image out.
+
+Each operation calls a library function (pixelforge.edit.*) found at call time, so an
+install without that function says which part is missing instead of failing to start.
+Classical fallbacks: OpenCV Telea inpainting (Telea 2004) and bicubic resizing (MATLAB's
+imresize), always available.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Callable
+
+import numpy as np
+import torch
+from PIL import Image
+
+from ..errors import ConfigError, PixelforgeError
+from ..images import pil_to_tensor, tensor_to_pil
+
+# Where each learned operation lives, and what builds it (shown when it is not available).
+LIBRARY = {
+    "inpaint": ("pixelforge.edit.inpaint", "inpaint", "pixelforge.edit.inpaint (issue 8: learned inpainting)"),
+    "superres": ("pixelforge.edit.restore", "superres", "pixelforge.edit.restore.superres (issue 7: "
+                 "benchmarks/superres training)"),
+    "denoise": ("pixelforge.edit.restore", "denoise", "pixelforge.edit.restore.denoise (issue 7: "
+                "python benchmarks/denoise.py)"),
+    "restyle": ("pixelforge.edit.style", "stylize", "pixelforge.edit.style.stylize (style transfer)"),
+    "colorize": ("pixelforge.edit.colorize", "colorize", "pixelforge.edit.colorize (python benchmarks/colorize.py)"),
+}
+
+
+class NotAvailable(PixelforgeError):
+    """An operation whose library function (or its weights) is not in this install."""
+
+
+def library_function(operation: str) -> Callable:
+    module_name, attribute, builder = LIBRARY[operation]
+    try:
+        function = getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError):
+        raise NotAvailable(f"not available: {builder}") from None
+    if not callable(function):
+        raise NotAvailable(f"not available: {builder}")
+    return function
+
+
+def available(operation: str) -> str | None:
+    """None when `operation` can run, else the "not available: ..." message."""
+    try:
+        library_function(operation)
+    except NotAvailable as missing:
+        return str(missing)
+    return None
+
+
+def _to_pil(result, like: Image.Image) -> Image.Image:
+    if isinstance(result, tuple):
+        result = result[0]
+    if isinstance(result, Image.Image):
+        return result.convert(like.mode) if result.mode not in ("L", "RGB") else result
+    if isinstance(result, np.ndarray):
+        array = result if result.dtype == np.uint8 else np.clip(np.round(result * 255), 0, 255).astype(np.uint8)
+        return Image.fromarray(array.squeeze())
+    if isinstance(result, torch.Tensor):
+        return tensor_to_pil(result[0] if result.ndim == 4 else result)
+    raise ConfigError(f"the library returned {type(result).__name__}; expected an image")
+
+
+def _call(operation: str, image: Image.Image, *args, **options) -> Image.Image:
+    function = library_function(operation)
+    try:
+        result = function(image, *args, **options)
+    except TypeError as error:  # a signature this studio does not know
+        raise NotAvailable(f"not available: {LIBRARY[operation][2]} ({error})") from None
+    except (FileNotFoundError, PixelforgeError) as error:  # e.g. weights not shipped yet
+        if isinstance(error, NotAvailable):
+            raise
+        raise NotAvailable(f"not available: {LIBRARY[operation][2]} ({error})") from None
+    return _to_pil(result, image)
+
+
+def inpaint_telea(image: Image.Image, hole: np.ndarray, radius: int = 5) -> Image.Image:
+    """OpenCV's fast marching inpainting (Telea 2004): fills `hole` (H, W) bool, keeps every other pixel."""
+    import cv2
+
+    array = np.asarray(image)
+    filled = cv2.inpaint(array, hole.astype(np.uint8) * 255, radius, cv2.INPAINT_TELEA)
+    return Image.fromarray(np.where(hole[..., None] if array.ndim == 3 else hole, filled, array))
+
+
+def inpaint(image: Image.Image, hole: np.ndarray, method: str = "telea") -> Image.Image:
+    """Fill `hole` (True = fill) by `method`: "telea" (OpenCV) or a method of pixelforge.edit.inpaint.
+    Known pixels are kept exactly, whatever the method."""
+    if not hole.any():
+        raise ConfigError("the mask is empty: draw over (or upload a white-on-black mask of) the part to fill")
+    if method == "telea":
+        result = inpaint_telea(image, hole)
+    else:
+        result = _call("inpaint", image, hole, method=method)
+    array, known = np.asarray(result.convert(image.mode)), ~hole
+    if array.shape[:2] != hole.shape:
+        raise ConfigError(f"inpainting returned {array.shape[1]}x{array.shape[0]}; expected the input's size")
+    original = np.asarray(image)
+    kept = np.where(known[..., None] if original.ndim == 3 else known, original, array)
+    return Image.fromarray(kept)
+
+
+def superres(image: Image.Image, scale: int, method: str = "network") -> Image.Image:
+    """Upscale by `scale`: the library's network, or "bicubic" (MATLAB imresize)."""
+    if method == "bicubic":
+        from ..edit.restore.resize import imresize
+
+        return tensor_to_pil(imresize(pil_to_tensor(image), float(scale)).clamp(-1, 1))
+    return _call("superres", image, scale=scale)
+
+
+def denoise(image: Image.Image, sigma: float | None = None) -> Image.Image:
+    return _call("denoise", image, sigma=sigma) if sigma else _call("denoise", image)
+
+
+def restyle(image: Image.Image, style: str) -> Image.Image:
+    return _call("restyle", image, style=style)
+
+
+def colorize(image: Image.Image) -> Image.Image:
+    function = library_function("colorize")
+    try:
+        from ..edit.colorize import load_colorizer
+
+        model = load_colorizer()
+    except (ImportError, FileNotFoundError, PixelforgeError) as error:
+        raise NotAvailable(f"not available: {LIBRARY['colorize'][2]} ({error})") from None
+    with torch.no_grad():
+        return tensor_to_pil(function(model, pil_to_tensor(image)[None])[0])
