@@ -96,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_completion_parser(edit_commands)
 
     _add_diffusion_edit_parsers(edit_commands)
+    _add_restore_parsers(edit_commands)
 
     evaluate = commands.add_parser("eval", help="evaluate a checkpoint; writes evaluation.json beside it")
     evaluate.add_argument("checkpoint")
@@ -189,6 +190,21 @@ def _add_diffusion_edit_parsers(edit_commands) -> None:
     between.add_argument("second", metavar="B", help=image_help)
     between.add_argument("out", metavar="OUT", help="output image file: one row of --steps images")
     between.add_argument("--steps", type=int, default=8, help="images in the row, ends included (default: 8)")
+
+
+def _add_restore_parsers(edit_commands) -> None:
+    """`edit superres` and `edit denoise`: the small shipped restoration networks, any image size."""
+    superres = edit_commands.add_parser("superres", help="upscale an image by 2, 3 or 4 (shipped network)",
+                                        description="Gray, RGB and RGBA keep their mode; large images are tiled.")
+    superres.add_argument("source", metavar="IN", help="an image file (gray, RGB or RGBA)")
+    superres.add_argument("out", metavar="OUT", help="output image file")
+    superres.add_argument("--scale", type=int, choices=(2, 3, 4), default=2, help="upscaling factor (default: 2)")
+    denoise = edit_commands.add_parser("denoise", help="remove Gaussian noise (shipped blind network)",
+                                       description="Gray, RGB and RGBA keep their mode; large images are tiled.")
+    denoise.add_argument("source", metavar="IN", help="an image file (gray, RGB or RGBA)")
+    denoise.add_argument("out", metavar="OUT", help="output image file")
+    denoise.add_argument("--sigma", type=float, help="noise level on 0..255 if known (optional: the network is "
+                                                     "blind; levels above 55 are scaled into its range)")
 
 
 def _add_completion_parser(edit_commands) -> None:

@@ -173,10 +173,25 @@ def run_edit_complete(args: Namespace) -> None:
                         method=args.sampling))
 
 
+def run_edit_superres(args: Namespace) -> None:
+    from .edit.restore import superres_file
+
+    result = superres_file(args.source, args.out, scale=args.scale)
+    print(f"{args.out}: {result.width}x{result.height} {result.mode}")
+
+
+def run_edit_denoise(args: Namespace) -> None:
+    from .edit.restore import denoise_file
+
+    result = denoise_file(args.source, args.out, sigma=args.sigma)
+    print(f"{args.out}: {result.width}x{result.height} {result.mode}")
+
+
 def run_edit(args: Namespace) -> None:
     """`pixelforge edit ACTION`: one function per action (add `complete`, `inpaint` ... beside `invert`)."""
     actions = {"invert": run_edit_invert, "complete": run_edit_complete, "inpaint": run_edit_inpaint,
                "img2img": run_edit_img2img, "interpolate": run_edit_interpolate}
+    actions.update(superres=run_edit_superres, denoise=run_edit_denoise)
     actions[args.edit_command](args)
 
 

@@ -26,6 +26,7 @@ from .inversion import InversionResult, edit_image, invert
 from .latent import (FoundAttribute, apply_attribute, attribute_vector, class_grid, find_attribute_vector,
                      interpolate, interpolation_latents, interpolation_strip, lerp, shifted_latents, slerp)
 from .space import decode, random_latents
+from .restore import denoise, superres
 
 __all__ = [
     "lerp", "slerp", "interpolate", "interpolation_latents", "interpolation_strip", "class_grid",
@@ -35,4 +36,5 @@ __all__ = [
     "OCCLUSIONS", "complete_file", "completion_grid", "occlusion_mask", "read_known_mask",
     "inpaint", "img2img", "invert_to_noise", "decode_noise", "interpolate_images", "inpaint_file", "img2img_file",
     "interpolate_files",
+    "superres", "denoise",
 ]

@@ -1,0 +1,191 @@
+"""Denoising: a blind DnCNN-style gray denoiser vs classical baselines vs paper anchors.
+
+    python benchmarks/denoise.py --train [--resume] [--minutes 25]   # trains, writes the shipped weights
+    python benchmarks/denoise.py [--bm3d-images 4]                   # evaluates, writes results/denoise.json
+
+Training (the command that produced pixelforge/weights/denoise_dncnn_gray): DnCNN with
+DEPTH x WIDTH (smaller than the paper's 17 x 64, to fit a CPU budget), 40x40 patches of
+Train400 with random flips/rotations, Gaussian noise sigma ~ U[0, 55] (blind, DnCNN-B), MSE,
+Adam 1e-3 with cosine decay to 1e-4, one CPU thread; stops at STEPS or --minutes.
+
+Protocol: clean images read as 8-bit, scaled to [0, 1]; noise N(0, (sigma/255)^2) added
+with a fixed seed (torch.Generator seeded with 1000 + sigma, one draw per image in file
+order); the noisy image is not clipped or rounded (as in the DnCNN paper) except for
+OpenCV, which needs 8-bit input. PSNR/SSIM on 0..255 of the output clipped to [0, 1], no
+border crop (pixelforge.metrics.restoration). Gray sets: BSD68, Set12; colour: CBSD68
+(the gray model applied per R, G, B channel).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from pixelforge.edit.restore.training import PatchTraining, denoise_batch, read_luma_folder, train_patches  # noqa: E402
+from pixelforge.edit.restore.weights import DENOISE_WEIGHTS, WEIGHTS_DIR, save_weights  # noqa: E402
+from pixelforge.models.restoration import DnCNN  # noqa: E402
+
+from common import print_table, write_results  # noqa: E402
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "restoration"
+RUN_DIR = Path(__file__).resolve().parent / "cache" / "denoise_run"
+DEPTH, WIDTH = 10, 32
+SETTINGS = PatchTraining(steps=2000, batch_size=32, patch_size=40, learning_rate=1e-3, sigma_max=55.0,
+                         checkpoint_every=100, seed=0)
+SIGMAS = (15, 25, 50)
+# Zhang et al. 2017 (DnCNN), Table 2 (BSD68, gray) and Table 5 (CBSD68, colour: CBM3D / CDnCNN-B).
+ANCHORS = {
+    "BSD68": {"BM3D": {15: 31.07, 25: 28.57, 50: 25.62}, "DnCNN-S": {15: 31.73, 25: 29.23, 50: 26.23},
+              "DnCNN-B": {15: 31.61, 25: 29.16, 50: 26.23}},
+    "Set12": {"BM3D": {15: 32.37, 25: 29.97, 50: 26.72}, "DnCNN-S": {15: 32.86, 25: 30.44, 50: 27.18}},
+    "CBSD68": {"CBM3D": {15: 33.52, 25: 30.71, 50: 27.38}, "CDnCNN-B": {15: 33.89, 25: 31.23, 50: 27.92}},
+}
+
+
+def train(args) -> None:
+    torch.set_num_threads(1)
+    images = read_luma_folder(DATA / "Train400", SETTINGS.patch_size)
+    model = DnCNN(DEPTH, WIDTH)
+    summary = train_patches(model, lambda g: denoise_batch(images, SETTINGS, g), SETTINGS, RUN_DIR,
+                            resume=args.resume, time_limit_s=args.minutes * 60)
+    summary.update(data=f"Train400 ({len(images)} gray 180x180 images)", cpu="1 thread, CPU shared with other jobs",
+                   command="python benchmarks/denoise.py --train" + (" --resume" if args.resume else ""))
+    save_weights(model, "dncnn", WEIGHTS_DIR / DENOISE_WEIGHTS, training=summary)
+    print(f"wrote {WEIGHTS_DIR / DENOISE_WEIGHTS}: {summary['steps_done']} steps, {summary['train_seconds']:.0f} s")
+
+
+BASELINE_CACHE = Path(__file__).resolve().parent / "cache" / "denoise_baselines.json"
+SETS = {"BSD68": 1, "Set12": 1, "CBSD68": 3}
+
+
+def noisy_set(name: str, sigma: int) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+    """(clean, noisy) float64 (C, H, W) lists; noise from a generator seeded 1000 + sigma."""
+    from pixelforge.images import read_image_uint8
+
+    generator = torch.Generator().manual_seed(1000 + sigma)
+    files = sorted((DATA / name).glob("*.png"))
+    clean = [read_image_uint8(file, channels=SETS[name]).double() / 255 for file in files]
+    noisy = [image + sigma / 255 * torch.randn(image.shape, generator=generator, dtype=torch.float64)
+             for image in clean]
+    return clean, noisy
+
+
+def classical(method: str, noisy: np.ndarray, sigma: float) -> np.ndarray:
+    """One classical denoiser on (C, H, W) float in ~[0, 1] with known sigma (0..1 scale)."""
+    import cv2
+    from skimage import restoration
+
+    color = noisy.shape[0] == 3
+    image = noisy.transpose(1, 2, 0) if color else noisy[0]
+    axis = -1 if color else None
+    if method == "skimage NLM":
+        out = restoration.denoise_nl_means(image, h=0.8 * sigma, sigma=sigma, patch_size=5, patch_distance=6,
+                                           fast_mode=True, channel_axis=axis)
+    elif method == "skimage wavelet":
+        out = restoration.denoise_wavelet(image, sigma=sigma, method="BayesShrink", mode="soft", rescale_sigma=True,
+                                          channel_axis=axis, convert2ycbcr=color)
+    elif method == "skimage TV":
+        out = restoration.denoise_tv_chambolle(image, weight=sigma, channel_axis=axis)
+    elif method == "OpenCV NLM":
+        pixels = np.clip(np.round(image * 255), 0, 255).astype(np.uint8)  # OpenCV needs 8 bits
+        h = float(sigma * 255)
+        out = (cv2.fastNlMeansDenoisingColored(pixels, None, h, h, 7, 21) if color else
+               cv2.fastNlMeansDenoising(pixels, None, h, 7, 21)).astype(np.float64) / 255
+    elif method == "BM3D":
+        import bm3d
+        out = bm3d.bm3d_rgb(image, sigma) if color else bm3d.bm3d(image, sigma_psd=sigma)
+    else:
+        raise ValueError(method)
+    out = np.asarray(out, dtype=np.float64)
+    return out.transpose(2, 0, 1) if color else out[None]
+
+
+METHODS = ("skimage TV", "skimage wavelet", "skimage NLM", "OpenCV NLM", "BM3D")
+
+
+def score(outputs: list, clean: list) -> tuple[float, float]:
+    from pixelforge.metrics.restoration import psnr, ssim
+
+    values = [(psnr(torch.as_tensor(o).clamp(0, 1), c, (0, 1))["value"], ssim(torch.as_tensor(o).clamp(0, 1), c, (0, 1))["value"])
+              for o, c in zip(outputs, clean)]
+    return float(np.mean([v[0] for v in values])), float(np.mean([v[1] for v in values]))
+
+
+def run_method(method, clean, noisy, sigma, limit=None) -> dict:
+    from pixelforge.edit.restore import denoise_tensor
+
+    clean, noisy = clean[:limit], noisy[:limit]
+    start, outputs = time.process_time(), []
+    for image in noisy:
+        if method == "pixelforge DnCNN":
+            outputs.append(denoise_tensor(image.float()).double())
+        else:
+            outputs.append(torch.from_numpy(classical(method, image.numpy(), sigma / 255)))
+    cpu = time.process_time() - start
+    megapixels = sum(c.shape[-1] * c.shape[-2] for c in clean) / 1e6
+    value, similarity = score(outputs, clean)
+    return {"method": method, "psnr": value, "ssim": similarity, "num_images": len(clean),
+            "cpu_ms_per_megapixel": 1000 * cpu / megapixels}
+
+
+def evaluate(args) -> None:
+    import json
+
+    torch.set_num_threads(1)
+    cache = json.loads(BASELINE_CACHE.read_text()) if BASELINE_CACHE.is_file() else {}
+    rows, start = [], time.monotonic()
+    for name in SETS:
+        for sigma in SIGMAS:
+            clean, noisy = noisy_set(name, sigma)
+            noisy_psnr, _ = score(noisy, clean)
+            rows.append({"set": name, "sigma": sigma, "method": "noisy input", "psnr": noisy_psnr,
+                         "num_images": len(clean)})
+            for method in METHODS:
+                limit = args.bm3d_images if method == "BM3D" else None
+                key = f"{name}/{sigma}/{method}/{limit}"
+                if key not in cache:
+                    cache[key] = run_method(method, clean, noisy, sigma, limit)
+                    BASELINE_CACHE.write_text(json.dumps(cache, indent=1))
+                rows.append({"set": name, "sigma": sigma, **cache[key]})
+            if not args.baselines_only:
+                rows.append({"set": name, "sigma": sigma, **run_method("pixelforge DnCNN", clean, noisy, sigma)})
+                rows.append({"set": name, "sigma": sigma, **run_method("pixelforge DnCNN", clean, noisy, sigma,
+                                                                       args.bm3d_images),
+                             "method": f"pixelforge DnCNN (BM3D's {args.bm3d_images} images)"})
+            for paper, values in ANCHORS[name].items():
+                rows.append({"set": name, "sigma": sigma, "method": f"paper: {paper}", "psnr": values[sigma]})
+            print_table([r for r in rows if r["set"] == name and r["sigma"] == sigma],
+                        ["set", "sigma", "method", "psnr", "ssim", "num_images", "cpu_ms_per_megapixel"])
+    if args.baselines_only:
+        return
+    from pixelforge.edit.restore.weights import WEIGHTS_DIR as weights
+
+    training = json.loads((weights / DENOISE_WEIGHTS / "config.json").read_text())
+    write_results("denoise", rows, time.monotonic() - start, extra={
+        "protocol": __doc__.split("Protocol: ", 1)[1].strip(), "model": training,
+        "note": "CPU shared with other jobs; cpu_ms_per_megapixel is process CPU time with 1 torch thread"})
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--train", action="store_true", help="train and write the shipped weights")
+    parser.add_argument("--resume", action="store_true", help="continue the training run in benchmarks/cache")
+    parser.add_argument("--minutes", type=float, default=25.0, help="training time limit")
+    parser.add_argument("--bm3d-images", type=int, default=4, help="BM3D on the first N images of each set")
+    parser.add_argument("--baselines-only", action="store_true", help="only the classical methods (cached)")
+    args = parser.parse_args()
+    if args.train:
+        train(args)
+    else:
+        evaluate(args)
+
+
+if __name__ == "__main__":
+    main()

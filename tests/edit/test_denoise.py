@@ -1,0 +1,74 @@
+"""Denoising: the shipped blind network on a real noisy image, seamless tiling, image kinds and
+modes, the sigma option, and the CLI."""
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from pixelforge.cli import main
+from pixelforge.edit import denoise
+from pixelforge.edit.restore import denoise_tensor
+from pixelforge.errors import ConfigError
+from pixelforge.images import read_image_uint8
+from pixelforge.metrics.restoration import psnr
+from pixelforge.models.restoration import DnCNN
+
+
+@pytest.fixture(scope="module")
+def tiny_model():
+    torch.manual_seed(0)
+    return DnCNN(depth=4, width=4).eval()
+
+
+def test_shipped_network_removes_noise_from_a_real_image(shared_datasets):
+    clean = read_image_uint8(shared_datasets / "restoration" / "Set12" / "05.png").double() / 255
+    noisy = clean + 25 / 255 * torch.randn(clean.shape, generator=torch.Generator().manual_seed(0), dtype=clean.dtype)
+    result = denoise_tensor(noisy.float()).clamp(0, 1).double()
+    noisy_psnr = psnr(noisy.clamp(0, 1), clean, (0, 1))["value"]
+    assert psnr(result, clean, (0, 1))["value"] > noisy_psnr + 6  # about 20.6 dB in
+
+
+def test_tiled_inference_equals_whole_image_inference(tiny_model):
+    noisy = torch.rand(2, 45, 61, generator=torch.Generator().manual_seed(1))
+    whole = denoise_tensor(noisy, model=tiny_model, tile=1000)
+    tiles = denoise_tensor(noisy, model=tiny_model, tile=16)
+    assert torch.allclose(whole, tiles, atol=1e-5)
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB", "RGBA"])
+def test_pil_modes_are_kept_and_alpha_is_untouched(tiny_model, mode):
+    rng = np.random.default_rng(0)
+    channels = {"L": 1, "RGB": 3, "RGBA": 4}[mode]
+    array = rng.integers(0, 256, (15, 22, channels), dtype=np.uint8)
+    image = Image.fromarray(array[..., 0] if mode == "L" else array, mode)
+    out = denoise(image, model=tiny_model)
+    assert out.mode == mode and out.size == (22, 15)
+    if mode == "RGBA":
+        assert np.array_equal(np.asarray(out)[..., 3], array[..., 3])
+
+
+def test_arrays_and_tensors_come_back_as_the_same_kind(tiny_model):
+    assert denoise(np.zeros((10, 12), dtype=np.uint8), model=tiny_model).dtype == np.uint8
+    tensor = torch.zeros(3, 8, 9)
+    result = denoise(tensor, model=tiny_model)
+    assert result.shape == (3, 8, 9) and result.min() >= -1 and result.max() <= 1
+
+
+def test_sigma_above_the_trained_range_is_scaled_into_it_and_nonsense_is_refused(tiny_model):
+    noisy = torch.rand(1, 20, 20)
+    # above 55 the image is scaled by 50 / sigma, so the result equals that of the scaled image, scaled back
+    assert torch.allclose(denoise_tensor(noisy, sigma=100, model=tiny_model),
+                          denoise_tensor(noisy * 0.5, model=tiny_model) / 0.5, atol=1e-6)
+    with pytest.raises(ConfigError, match="sigma"):
+        denoise_tensor(noisy, sigma=-1, model=tiny_model)
+
+
+def test_cli_denoises_a_file_and_reports_an_unreadable_one(tmp_path, capsys):
+    source = tmp_path / "gray.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (24, 30), dtype=np.uint8), "L").save(source)
+    assert main(["edit", "denoise", str(source), str(tmp_path / "clean.png"), "--sigma", "25"]) == 0
+    with Image.open(tmp_path / "clean.png") as clean:
+        assert clean.size == (30, 24) and clean.mode == "L"
+    assert main(["edit", "denoise", str(tmp_path / "missing.png"), str(tmp_path / "out.png")]) != 0
+    assert "missing.png" in capsys.readouterr().err
