@@ -96,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_completion_parser(edit_commands)
 
     _add_diffusion_edit_parsers(edit_commands)
+    _add_style_and_colorize_parsers(edit_commands)
     _add_restore_parsers(edit_commands)
 
     evaluate = commands.add_parser("eval", help="evaluate a checkpoint; writes evaluation.json beside it")
@@ -205,6 +206,29 @@ def _add_restore_parsers(edit_commands) -> None:
     denoise.add_argument("out", metavar="OUT", help="output image file")
     denoise.add_argument("--sigma", type=float, help="noise level on 0..255 if known (optional: the network is "
                                                      "blind; levels above 55 are scaled into its range)")
+
+
+def _add_style_and_colorize_parsers(edit_commands) -> None:
+    """`edit style` (optimization or a fast network) and `edit colorize` (shipped colorizer)."""
+    style = edit_commands.add_parser("style", help="repaint an image in the style of another (neural style transfer)",
+                                     description="Gray inputs come out RGB; RGBA inputs keep their alpha.")
+    style.add_argument("source", metavar="IN", help="an image file (gray, RGB or RGBA)")
+    style.add_argument("out", metavar="OUT", help="output image file (png keeps alpha)")
+    how = style.add_mutually_exclusive_group(required=True)
+    how.add_argument("--style", dest="style_image", metavar="STYLE_IMAGE",
+                     help="a painting to imitate, by optimizing the image (Gatys et al.; minutes on a CPU)")
+    how.add_argument("--fast", metavar="STYLE_MODEL",
+                     help="a shipped style name (e.g. starry_night) or a weights folder (one forward pass)")
+    style.add_argument("--steps", type=int, default=300, help="optimization steps with --style (default: 300)")
+    style.add_argument("--max-size", type=int, default=512,
+                       help="work with the long side at most this many pixels (default: 512)")
+    colorize = edit_commands.add_parser("colorize", help="colour a gray image with the shipped colorizer",
+                                        description="Colour inputs are first reduced to their lightness; "
+                                                    "RGBA inputs keep their alpha.")
+    colorize.add_argument("source", metavar="IN", help="an image file (gray, RGB or RGBA)")
+    colorize.add_argument("out", metavar="OUT", help="output image file")
+    colorize.add_argument("--model", default="colorize_cifar_t91",
+                          help="a shipped colorizer name or a weights folder (default: colorize_cifar_t91)")
 
 
 def _add_completion_parser(edit_commands) -> None:

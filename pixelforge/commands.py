@@ -187,11 +187,25 @@ def run_edit_denoise(args: Namespace) -> None:
     print(f"{args.out}: {result.width}x{result.height} {result.mode}")
 
 
+def run_edit_style(args: Namespace) -> None:
+    from .edit.style import stylize_file
+
+    print_json(stylize_file(args.source, args.out, style_image=args.style_image, fast=args.fast,
+                            steps=args.steps, max_size=args.max_size))
+
+
+def run_edit_colorize(args: Namespace) -> None:
+    from .edit.colorize import colorize_file
+
+    print(colorize_file(args.source, args.out, model=args.model))
+
+
 def run_edit(args: Namespace) -> None:
     """`pixelforge edit ACTION`: one function per action (add `complete`, `inpaint` ... beside `invert`)."""
     actions = {"invert": run_edit_invert, "complete": run_edit_complete, "inpaint": run_edit_inpaint,
                "img2img": run_edit_img2img, "interpolate": run_edit_interpolate}
     actions.update(superres=run_edit_superres, denoise=run_edit_denoise)
+    actions.update(style=run_edit_style, colorize=run_edit_colorize)
     actions[args.edit_command](args)
 
 

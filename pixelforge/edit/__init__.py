@@ -14,6 +14,10 @@ Completion with autoregressive models (see completion.py; `model.complete` does 
 
     grid = complete_file(model, "digit.png", "completed.png", occlude="bottom-half", num_completions=8)
 
+Style transfer (see style/): `stylize_optimize(photo, painting)` (Gatys et al., on Inception-v3
+features) and `stylize_fast(load_style_network("starry_night"), photo)` (Johnson et al.); colorization
+(see colorize/): `pixelforge.edit.colorize.colorize(load_colorizer(), gray)` predicts Lab chroma.
+
 Diffusion editing (see diffusion.py): inpaint (RePaint), img2img (SDEdit), invert_to_noise /
 decode_noise (DDIM inversion) and interpolate_images (slerp between two inverted images).
 """
@@ -26,6 +30,8 @@ from .inversion import InversionResult, edit_image, invert
 from .latent import (FoundAttribute, apply_attribute, attribute_vector, class_grid, find_attribute_vector,
                      interpolate, interpolation_latents, interpolation_strip, lerp, shifted_latents, slerp)
 from .space import decode, random_latents
+from .style import load_style_network, stylize_fast, stylize_file, stylize_optimize
+from .colorize import colorize_file, load_colorizer
 from .restore import denoise, superres
 
 __all__ = [
@@ -36,5 +42,6 @@ __all__ = [
     "OCCLUSIONS", "complete_file", "completion_grid", "occlusion_mask", "read_known_mask",
     "inpaint", "img2img", "invert_to_noise", "decode_noise", "interpolate_images", "inpaint_file", "img2img_file",
     "interpolate_files",
+    "stylize_optimize", "stylize_fast", "stylize_file", "load_style_network", "colorize_file", "load_colorizer",
     "superres", "denoise",
 ]
