@@ -15,6 +15,7 @@ from .service import StudioService, mask_from_editor
 LOG = logging.getLogger("pixelforge.studio")
 INFERENCE = {"concurrency_id": "inference", "concurrency_limit": 1}  # CPU work is queued, one job at a time
 EDIT_OPERATIONS = ["inpaint", "superres", "denoise", "restyle", "colorize"]
+INPAINT_METHODS = ["telea", "diffusion", "lama", "patchmatch"]  # telea always works; the rest are the library's
 
 
 def _failure_message(error: Exception) -> str:
@@ -101,10 +102,11 @@ def _edit_tab(service: StudioService) -> None:
             mask = gr.File(label="... or a mask image (white = fill)", type="filepath", elem_id="edit-mask")
         with gr.Column():
             operation = gr.Radio(EDIT_OPERATIONS, value="inpaint", label="Operation", elem_id="edit-operation")
-            method = gr.Dropdown(["telea", "network", "bicubic", "diffusion", "lama"], value="telea",
-                                 label="Method (inpaint: telea = OpenCV, or a pixelforge.edit.inpaint method; "
-                                       "superres: network or bicubic)", allow_custom_value=True)
-            scale = gr.Dropdown([2, 3, 4], value=2, label="Super-resolution scale")
+            method = gr.Dropdown(INPAINT_METHODS, value="telea", allow_custom_value=True, elem_id="edit-method",
+                                 label="Inpainting method (telea: OpenCV; others: pixelforge.edit.inpaint)")
+            upscaler = gr.Radio(["network", "bicubic"], label="Super-resolution method", elem_id="edit-sr-method",
+                                value="network" if available("superres") is None else "bicubic")
+            scale = gr.Radio([2, 3, 4], value=2, label="Super-resolution scale", elem_id="edit-scale")
             sigma = gr.Number(0, label="Noise level sigma (denoise; 0 = blind)")
             style = gr.Textbox("", label="Style (restyle)")
             run = gr.Button("Apply", variant="primary", elem_id="edit-button")
@@ -119,15 +121,15 @@ def _edit_tab(service: StudioService) -> None:
         return picture.image, picture.message()
 
     @guarded(2)
-    def apply(path, drawn, mask_path, op, m, s, noise, style_name):
+    def apply(path, drawn, mask_path, op, inpainter, sr_method, s, noise, style_name):
         image = service.load_upload(path).image
         hole = mask_path or mask_from_editor(drawn)
-        method_name = m if op in ("inpaint", "superres") else ""
-        return (*service.edit(op, image, hole, method_name, int(s), float(noise or 0) or None, style_name),
-                f"{op} done")
+        method_name = {"inpaint": inpainter, "superres": sr_method}.get(op, "")
+        result, compare = service.edit(op, image, hole, method_name, int(s), float(noise or 0) or None, style_name)
+        return result, compare, f"{op} done: {result.width}x{result.height}"
 
     upload.upload(loaded, upload, [editor, upload_status], api_name="load_image")
-    run.click(apply, [upload, editor, mask, operation, method, scale, sigma, style], [result, compare, status],
+    run.click(apply, [upload, editor, mask, operation, method, upscaler, scale, sigma, style], [result, compare, status],
               api_name="edit", **INFERENCE)
 
 

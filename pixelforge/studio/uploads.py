@@ -48,6 +48,9 @@ def read_upload(source, max_pixels: int = DEFAULT_MAX_PIXELS) -> Upload:
         image, name = _open(source)
     except DataError:
         raise
+    except Image.DecompressionBombError as error:  # Pillow's own guard (over 2 x MAX_IMAGE_PIXELS) fired first
+        raise DataError(f"the upload has too many pixels ({error}); this studio accepts at most "
+                        f"{max_pixels:,} (`pixelforge studio --max-pixels N`)") from None
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         label = Path(source).name if isinstance(source, (str, Path)) else "the upload"
         raise DataError(f"{label}: not an image file (expected PNG, JPEG, BMP, WebP, TIFF, GIF ...)") from None

@@ -1,0 +1,122 @@
+"""The studio's library layer: uploads, edits, models and export, without a browser."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+import pixelforge
+from pixelforge.errors import ConfigError, DataError
+from pixelforge.studio import StudioService, read_upload
+from pixelforge.studio.operations import NotAvailable, available, inpaint
+from pixelforge.train.export import export_model, load_exported
+
+
+@pytest.fixture(scope="module")
+def service() -> StudioService:
+    return StudioService(max_pixels=1_000_000)
+
+
+@pytest.fixture
+def photo(shared_datasets) -> Image.Image:
+    return read_upload(shared_datasets / "restoration" / "Set5" / "butterfly.png").image
+
+
+def _png_bytes(image: Image.Image, **options) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, **options)
+    return buffer.getvalue()
+
+
+def test_bad_uploads_give_one_clear_message(tmp_path):
+    text = tmp_path / "notes.png"
+    text.write_text("not an image at all")
+    with pytest.raises(DataError, match="not an image file"):
+        read_upload(text)
+    whole = _png_bytes(Image.fromarray(np.random.default_rng(0).integers(0, 255, (64, 64, 3), np.uint8)),
+                       format="PNG")
+    with pytest.raises(DataError, match="truncated or corrupt"):
+        read_upload(whole[: len(whole) // 2])
+    # A decompression bomb: a tiny file declaring 20000x20000 pixels is refused before decoding.
+    bomb = _png_bytes(Image.new("1", (20000, 20000)), format="PNG", optimize=True)
+    assert len(bomb) < 200_000
+    with pytest.raises(DataError, match="too many pixels|is more than this studio accepts"):
+        read_upload(bomb, max_pixels=4_000_000)
+    large = _png_bytes(Image.new("1", (3000, 2000)), format="PNG")  # under Pillow's limit, over ours
+    with pytest.raises(DataError, match="6,000,000 pixels is more than this studio accepts"):
+        read_upload(large, max_pixels=4_000_000)
+
+
+def test_odd_modes_become_8_bit_gray_or_rgb_with_a_note():
+    cmyk = read_upload(_png_bytes(Image.new("CMYK", (8, 8), (0, 255, 255, 0)), format="JPEG"))
+    assert cmyk.image.mode == "RGB" and "CMYK" in cmyk.message()
+    assert cmyk.image.getpixel((4, 4))[0] > 200  # C=0, M=Y=255: red
+    palette = read_upload(_png_bytes(Image.new("RGB", (8, 8), (0, 0, 255)).convert("P"), format="PNG"))
+    assert palette.image.mode == "RGB" and palette.image.getpixel((0, 0)) == (0, 0, 255)
+    deep = Image.fromarray(np.full((8, 8), 65535, np.uint16))  # 16-bit white
+    sixteen = read_upload(_png_bytes(deep, format="PNG"))
+    assert sixteen.image.mode == "L" and sixteen.image.getpixel((0, 0)) == 255 and "16-bit" in sixteen.message()
+
+
+def test_inpaint_changes_only_the_masked_pixels(photo):
+    hole = np.zeros((photo.height, photo.width), bool)
+    hole[40:90, 50:120] = True
+    result = inpaint(photo, hole, "telea")
+    before, after = np.asarray(photo), np.asarray(result)
+    assert result.size == photo.size
+    assert np.array_equal(before[~hole], after[~hole])
+    assert np.abs(before[hole].astype(int) - after[hole].astype(int)).mean() > 1
+    with pytest.raises(ConfigError, match="mask is empty"):
+        inpaint(photo, np.zeros_like(hole), "telea")
+
+
+def test_service_edit_superres_size_and_mask_file(service, photo, tmp_path):
+    result, compare = service.edit("superres", photo, scale=3, method="bicubic")
+    assert result.size == (photo.width * 3, photo.height * 3) and compare.height == result.height
+    mask = np.zeros((photo.height, photo.width), np.uint8)
+    mask[10:30, 10:30] = 255
+    Image.fromarray(mask).save(tmp_path / "mask.png")
+    result, _ = service.edit("inpaint", photo, str(tmp_path / "mask.png"), method="telea")
+    changed = np.any(np.asarray(result) != np.asarray(photo), axis=2)
+    assert changed.any() and not changed[mask == 0].any()
+    with pytest.raises(DataError, match="would exceed"):
+        service.edit("superres", photo.resize((900, 900)), scale=4, method="bicubic")
+
+
+def test_a_missing_operation_says_what_builds_it(monkeypatch):
+    from pixelforge.studio import operations
+
+    monkeypatch.setitem(operations.LIBRARY, "restyle", ("pixelforge.edit.nonexistent", "stylize", "the style issue"))
+    assert available("restyle") == "not available: the style issue"
+    with pytest.raises(NotAvailable, match="not available: the style issue"):
+        operations.restyle(Image.new("RGB", (4, 4)), "starry")
+
+
+def test_shipped_models_generate_reproducibly(service):
+    labels = service.model_labels()
+    assert {"dcgan_mnist (shipped)", "conditional_dcgan_mnist (shipped)", "vae_mnist (shipped)"} <= set(labels)
+    first = service.generate("conditional_dcgan_mnist (shipped)", seed=3, count=4, class_label=7)
+    again = service.generate("conditional_dcgan_mnist (shipped)", seed=3, count=4, class_label=7)
+    assert np.array_equal(np.asarray(first), np.asarray(again))
+    other = service.generate("conditional_dcgan_mnist (shipped)", seed=4, count=4, class_label=7)
+    assert not np.array_equal(np.asarray(first), np.asarray(other))
+    with pytest.raises(ConfigError, match="classes 0..9"):
+        service.generate("conditional_dcgan_mnist (shipped)", class_label=10)
+    assert any("diffusion: missing: trained by" in line for line in service.missing_lines())
+
+
+def test_export_keeps_sampling_identical_and_drops_the_discriminator(tmp_path):
+    model = pixelforge.create_model("dcgan", width=8, latent_dim=8).eval()
+    saved = pixelforge.save_model(model, tmp_path / "run")
+    exported = export_model(saved, tmp_path / "shipped", weights="raw")
+    copy = load_exported(exported)
+    assert not any(k.startswith("discriminator_network.") for k in
+                   __import__("safetensors.torch").torch.load_file(str(exported / "model.safetensors")))
+    same = [m.sample(3, generator=pixelforge.make_generator(0)) for m in (model, copy)]
+    assert torch.equal(*same)
+    half = load_exported(export_model(saved, tmp_path / "half", fp16=True, weights="raw"))
+    assert (half.sample(3, generator=pixelforge.make_generator(0)) - same[0]).abs().max() < 0.05
