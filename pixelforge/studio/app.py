@@ -137,11 +137,11 @@ def _explore_tab(service: StudioService) -> None:
     model = _model_choice(service, "explore-model")
     gr.Markdown("### Latent interpolation between two images (GAN/VAE inversion)")
     with gr.Row():
-        first = gr.File(label="Image A", type="filepath")
-        second = gr.File(label="Image B", type="filepath")
+        first = gr.File(label="Image A", type="filepath", elem_id="explore-first")
+        second = gr.File(label="Image B", type="filepath", elem_id="explore-second")
         steps = gr.Slider(2, 12, value=6, step=1, label="Images between")
-    walk = gr.Button("Invert and interpolate")
-    walk_out = gr.Image(label="A | walk | B", type="pil", format="png")
+    walk = gr.Button("Invert and interpolate", elem_id="explore-walk-button")
+    walk_out = gr.Image(label="A | walk | B", type="pil", format="png", elem_id="explore-walk-output")
     walk_status = gr.Markdown()
     gr.Markdown("### Nearest training neighbours of samples (memorization check, pixel distance)")
     with gr.Row():
@@ -152,9 +152,9 @@ def _explore_tab(service: StudioService) -> None:
     near_status = gr.Markdown()
     gr.Markdown("### Per-pixel NLL heat map (likelihood models: VAE, autoregressive)")
     with gr.Row():
-        image = gr.File(label="Image", type="filepath")
-        heat = gr.Button("Heat map")
-    heat_out = gr.Image(label="image | -log p per pixel", type="pil", format="png")
+        image = gr.File(label="Image", type="filepath", elem_id="explore-nll-image")
+        heat = gr.Button("Heat map", elem_id="explore-nll-button")
+    heat_out = gr.Image(label="image | -log p per pixel", type="pil", format="png", elem_id="explore-nll-output")
     heat_status = gr.Markdown()
 
     @guarded(1)
