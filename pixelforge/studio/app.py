@@ -9,13 +9,12 @@ import traceback
 import gradio as gr
 
 from ..errors import PixelforgeError
-from .operations import available
+from .operations import available, default_inpaint_method, inpaint_methods, style_choices
 from .service import StudioService, mask_from_editor
 
 LOG = logging.getLogger("pixelforge.studio")
 INFERENCE = {"concurrency_id": "inference", "concurrency_limit": 1}  # CPU work is queued, one job at a time
 EDIT_OPERATIONS = ["inpaint", "superres", "denoise", "restyle", "colorize"]
-INPAINT_METHODS = ["telea", "diffusion", "lama", "patchmatch"]  # telea always works; the rest are the library's
 
 
 def _failure_message(error: Exception) -> str:
@@ -102,13 +101,16 @@ def _edit_tab(service: StudioService) -> None:
             mask = gr.File(label="... or a mask image (white = fill)", type="filepath", elem_id="edit-mask")
         with gr.Column():
             operation = gr.Radio(EDIT_OPERATIONS, value="inpaint", label="Operation", elem_id="edit-operation")
-            method = gr.Dropdown(INPAINT_METHODS, value="telea", allow_custom_value=True, elem_id="edit-method",
-                                 label="Inpainting method (telea: OpenCV; others: pixelforge.edit.inpaint)")
+            method = gr.Dropdown(inpaint_methods(), value=default_inpaint_method(), elem_id="edit-method",
+                                 label="Inpainting method (learned: shipped network; telea, navier-stokes: OpenCV; "
+                                       "biharmonic: scikit-image)")
             upscaler = gr.Radio(["network", "bicubic"], label="Super-resolution method", elem_id="edit-sr-method",
                                 value="network" if available("superres") is None else "bicubic")
             scale = gr.Radio([2, 3, 4], value=2, label="Super-resolution scale", elem_id="edit-scale")
             sigma = gr.Number(0, label="Noise level sigma (denoise; 0 = blind)")
-            style = gr.Textbox("", label="Style (restyle)")
+            styles = style_choices()
+            style = gr.Dropdown(styles, value=styles[0] if styles else None, label="Style (restyle)",
+                                elem_id="edit-style")
             run = gr.Button("Apply", variant="primary", elem_id="edit-button")
     status = gr.Markdown(elem_id="edit-status")
     with gr.Row():

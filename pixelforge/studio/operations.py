@@ -2,13 +2,14 @@
 
 Each operation calls a library function (pixelforge.edit.*) found at call time, so an
 install without that function says which part is missing instead of failing to start.
-Classical fallbacks: OpenCV Telea inpainting (Telea 2004) and bicubic resizing (MATLAB's
-imresize), always available.
+Always available: OpenCV Telea inpainting (Telea 2004; used directly only when
+pixelforge.edit.inpaint is missing) and bicubic resizing (MATLAB's imresize).
 """
 
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -20,14 +21,18 @@ from ..images import pil_to_tensor, tensor_to_pil
 
 # Where each learned operation lives, and what builds it (shown when it is not available).
 LIBRARY = {
-    "inpaint": ("pixelforge.edit.inpaint", "inpaint", "pixelforge.edit.inpaint (issue 8: learned inpainting)"),
-    "superres": ("pixelforge.edit.restore", "superres", "pixelforge.edit.restore.superres (issue 7: "
-                 "benchmarks/superres training)"),
-    "denoise": ("pixelforge.edit.restore", "denoise", "pixelforge.edit.restore.denoise (issue 7: "
-                "python benchmarks/denoise.py)"),
-    "restyle": ("pixelforge.edit.style", "stylize", "pixelforge.edit.style.stylize (style transfer)"),
-    "colorize": ("pixelforge.edit.colorize", "colorize", "pixelforge.edit.colorize (python benchmarks/colorize.py)"),
+    "inpaint": ("pixelforge.edit.inpaint", "inpaint",
+                "pixelforge.edit.inpaint (weights: python benchmarks/inpaint.py --phase train)"),
+    "superres": ("pixelforge.edit.restore", "superres",
+                 "pixelforge.edit.restore.superres (weights: python benchmarks/superres.py --train)"),
+    "denoise": ("pixelforge.edit.restore", "denoise",
+                "pixelforge.edit.restore.denoise (weights: python benchmarks/denoise.py --train)"),
+    "restyle": ("pixelforge.edit.style", "stylize_fast",
+                "pixelforge.edit.style.stylize_fast (styles: python benchmarks/style_transfer.py train)"),
+    "colorize": ("pixelforge.edit.colorize", "colorize",
+                 "pixelforge.edit.colorize (weights: python benchmarks/colorize.py train)"),
 }
+MODEL_INPAINTING = ("diffusion", "autoregressive")  # need a loaded generative model: not offered on photos
 
 
 class NotAvailable(PixelforgeError):
@@ -89,12 +94,33 @@ def inpaint_telea(image: Image.Image, hole: np.ndarray, radius: int = 5) -> Imag
     return Image.fromarray(np.where(hole[..., None] if array.ndim == 3 else hole, filled, array))
 
 
+def inpaint_methods() -> list[str]:
+    """The inpainting methods the studio offers on photos: the library's, or OpenCV Telea alone."""
+    try:
+        methods = importlib.import_module("pixelforge.edit.inpaint").METHODS
+    except (ImportError, AttributeError):
+        return ["telea"]
+    return [m for m in methods if m not in MODEL_INPAINTING]
+
+
+def default_inpaint_method() -> str:
+    """"learned" when the shipped inpainting network is installed, else "telea"."""
+    try:
+        learned = importlib.import_module("pixelforge.edit.inpaint.learned")
+        return "learned" if (Path(learned.SHIPPED_WEIGHTS) / "model.safetensors").is_file() else "telea"
+    except (ImportError, AttributeError):
+        return "telea"
+
+
 def inpaint(image: Image.Image, hole: np.ndarray, method: str = "telea") -> Image.Image:
-    """Fill `hole` (True = fill) by `method`: "telea" (OpenCV) or a method of pixelforge.edit.inpaint.
+    """Fill `hole` (True = fill) by `method` of pixelforge.edit.inpaint ("telea" works without it: OpenCV).
     Known pixels are kept exactly, whatever the method."""
     if not hole.any():
         raise ConfigError("the mask is empty: draw over (or upload a white-on-black mask of) the part to fill")
-    if method == "telea":
+    if method in MODEL_INPAINTING:
+        raise ConfigError(f"method {method!r} needs a diffusion or autoregressive model: use `pixelforge edit "
+                          f"inpaint` / `edit complete` with a checkpoint")
+    if method == "telea" and available("inpaint") is not None:
         result = inpaint_telea(image, hole)
     else:
         result = _call("inpaint", image, hole, method=method)
@@ -119,8 +145,29 @@ def denoise(image: Image.Image, sigma: float | None = None) -> Image.Image:
     return _call("denoise", image, sigma=sigma) if sigma else _call("denoise", image)
 
 
+def style_choices() -> list[str]:
+    try:
+        return list(importlib.import_module("pixelforge.edit.style").shipped_styles())
+    except (ImportError, AttributeError):
+        return []
+
+
 def restyle(image: Image.Image, style: str) -> Image.Image:
-    return _call("restyle", image, style=style)
+    """Repaint `image` with a shipped fast style network (Johnson et al. 2016) named `style`."""
+    function = library_function("restyle")
+    if not style:
+        shipped = style_choices()
+        if not shipped:
+            raise NotAvailable(f"not available: no shipped style ({LIBRARY['restyle'][2]})")
+        style = shipped[0]
+    try:
+        from ..edit.style import load_style_network
+
+        network = load_style_network(style)
+    except (ImportError, FileNotFoundError, PixelforgeError) as error:
+        raise NotAvailable(f"not available: style {style!r} ({error}; {LIBRARY['restyle'][2]})") from None
+    with torch.no_grad():
+        return tensor_to_pil(function(network, pil_to_tensor(image)[None])[0])
 
 
 def colorize(image: Image.Image) -> Image.Image:
