@@ -163,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_diffusion_edit_parsers(edit_commands) -> None:
-    """`edit inpaint`, `edit img2img` and `edit interpolate`: editing with a diffusion checkpoint."""
+    """`edit img2img` and `edit interpolate`: editing with a diffusion checkpoint (`edit inpaint`: every method)."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--model", required=True, help="a diffusion checkpoint folder or run folder")
     common.add_argument("--sampling-steps", type=int, help="denoising steps (default: inpaint all T, img2img "
@@ -172,12 +172,7 @@ def _add_diffusion_edit_parsers(edit_commands) -> None:
     common.add_argument("--seed", type=int, default=0)
     common.add_argument("--device", default="auto")
     image_help = "an image file (png, jpg, ...), converted and resized to the model's channels and size"
-    inpaint = edit_commands.add_parser("inpaint", parents=[common], help="fill masked pixels (RePaint)")
-    inpaint.add_argument("source", metavar="IN", help=image_help)
-    inpaint.add_argument("out", metavar="OUT", help="output image file")
-    inpaint.add_argument("--mask", required=True, help="gray image of IN's size: white = known (kept), black = fill in")
-    inpaint.add_argument("--jump-length", type=int, default=10, help="RePaint jump length (default: 10)")
-    inpaint.add_argument("--resamplings", type=int, default=1, help="RePaint resamplings r (default: 1 = none)")
+    _add_inpaint_parser(edit_commands)
     img2img = edit_commands.add_parser("img2img", parents=[common], help="noise an image, then denoise it (SDEdit)")
     img2img.add_argument("source", metavar="IN", help=image_help)
     img2img.add_argument("out", metavar="OUT", help="output image file")
@@ -231,6 +226,30 @@ def _add_style_and_colorize_parsers(edit_commands) -> None:
                           help="a shipped colorizer name or a weights folder (default: colorize_cifar_t91)")
 
 
+def _add_inpaint_parser(edit_commands) -> None:
+    """`edit inpaint`: fill the white pixels of a mask, by the learned network, classically or by RePaint."""
+    inpaint = edit_commands.add_parser(
+        "inpaint", help="fill the masked pixels of an image (learned U-Net, OpenCV, biharmonic or RePaint)",
+        description="Fill the pixels of IN where MASK is white; known (black) pixels are kept exactly. Gray, RGB "
+                    "and RGBA images of any size (diffusion: resized and cropped to the model's size).")
+    inpaint.add_argument("source", metavar="IN", help="an image file (png, jpg, ...): gray, RGB or RGBA")
+    inpaint.add_argument("out", metavar="OUT", help="output image file")
+    inpaint.add_argument("--mask", required=True, help="gray image of IN's size: WHITE = fill (the hole), black = "
+                         "keep; gray levels are thresholded at 128")
+    inpaint.add_argument("--method", default="learned",
+                         choices=("learned", "telea", "navier-stokes", "biharmonic", "diffusion"),
+                         help="learned (default: shipped gated-conv U-Net), OpenCV telea / navier-stokes, "
+                              "scikit-image biharmonic, or diffusion (RePaint, needs --model)")
+    inpaint.add_argument("--model", help="--method learned: an inpainting weights folder (default: shipped); "
+                         "--method diffusion: a diffusion checkpoint folder or run folder")
+    inpaint.add_argument("--sampling-steps", type=int, help="diffusion: denoising steps (default: all T)")
+    inpaint.add_argument("--jump-length", type=int, default=10, help="diffusion: RePaint jump length (default: 10)")
+    inpaint.add_argument("--resamplings", type=int, default=1, help="diffusion: RePaint resamplings r (default: 1)")
+    inpaint.add_argument("--label", type=int, help="diffusion: class to condition on (conditional models)")
+    inpaint.add_argument("--seed", type=int, default=0)
+    inpaint.add_argument("--device", default="auto")
+
+
 def _add_completion_parser(edit_commands) -> None:
     """`edit complete`: fill in the unknown pixels of an image with an autoregressive checkpoint."""
     complete = edit_commands.add_parser(
@@ -243,7 +262,8 @@ def _add_completion_parser(edit_commands) -> None:
                                                       "binarized models threshold it at mid-gray")
     complete.add_argument("out", metavar="OUT", help="output image file (png, ...)")
     known = complete.add_mutually_exclusive_group(required=True)
-    known.add_argument("--mask", help="a gray image of IN's size: WHITE = known pixel, black = to complete")
+    known.add_argument("--mask", help="a gray image of IN's size: WHITE = KNOWN pixel, black = to complete "
+                       "(the opposite of `edit inpaint`, whose white = fill)")
     known.add_argument("--occlude", choices=("bottom-half", "top-half", "right-half", "left-half", "centre"),
                        help="instead of --mask: hide this region and complete it")
     complete.add_argument("--model", required=True, help="an autoregressive checkpoint folder or run folder")

@@ -142,10 +142,14 @@ def _diffusion_model(args: Namespace):
 
 
 def run_edit_inpaint(args: Namespace) -> None:
-    from .edit.diffusion_files import inpaint_file
+    from .edit.inpaint import inpaint_file
 
-    print(inpaint_file(_diffusion_model(args), args.source, args.mask, args.out, seed=args.seed, label=args.label,
-                       steps=args.sampling_steps, jump_length=args.jump_length, resamplings=args.resamplings))
+    options = {}
+    if args.method == "diffusion":
+        options = {"label": args.label, "steps": args.sampling_steps, "jump_length": args.jump_length,
+                   "resamplings": args.resamplings}
+    print(inpaint_file(args.source, args.mask, args.out, method=args.method, model=args.model, seed=args.seed,
+                       device=args.device, **options))
 
 
 def run_edit_img2img(args: Namespace) -> None:

@@ -18,12 +18,17 @@ Style transfer (see style/): `stylize_optimize(photo, painting)` (Gatys et al., 
 features) and `stylize_fast(load_style_network("starry_night"), photo)` (Johnson et al.); colorization
 (see colorize/): `pixelforge.edit.colorize.colorize(load_colorizer(), gray)` predicts Lab chroma.
 
-Diffusion editing (see diffusion.py): inpaint (RePaint), img2img (SDEdit), invert_to_noise /
+Diffusion editing (see diffusion.py): repaint (RePaint inpainting), img2img (SDEdit), invert_to_noise /
 decode_noise (DDIM inversion) and interpolate_images (slerp between two inverted images).
+
+Inpainting through every family (see inpaint/): `inpaint(image, hole, method="learned" | "telea" |
+"navier-stokes" | "biharmonic" | "diffusion" | "autoregressive", model=None)`; hole True = fill.
 """
 
-from .diffusion import decode_noise, img2img, inpaint, interpolate_images, invert_to_noise
-from .diffusion_files import img2img_file, inpaint_file, interpolate_files
+from .diffusion import decode_noise, img2img, interpolate_images, invert_to_noise, repaint
+from .diffusion_files import img2img_file, interpolate_files
+from .diffusion_files import inpaint_file as repaint_file
+from .inpaint import generate_mask, inpaint, read_mask
 from .completion import OCCLUSIONS, complete_file, completion_grid, occlusion_mask, read_known_mask
 from .files import InvertedFile, invert_file, latent_path, load_image_for_model
 from .inversion import InversionResult, edit_image, invert
@@ -40,8 +45,8 @@ __all__ = [
     "InversionResult", "invert", "edit_image", "InvertedFile", "invert_file", "latent_path",
     "load_image_for_model", "decode", "random_latents",
     "OCCLUSIONS", "complete_file", "completion_grid", "occlusion_mask", "read_known_mask",
-    "inpaint", "img2img", "invert_to_noise", "decode_noise", "interpolate_images", "inpaint_file", "img2img_file",
-    "interpolate_files",
+    "repaint", "img2img", "invert_to_noise", "decode_noise", "interpolate_images", "repaint_file", "img2img_file",
+    "interpolate_files", "inpaint", "generate_mask", "read_mask",
     "stylize_optimize", "stylize_fast", "stylize_file", "load_style_network", "colorize_file", "load_colorizer",
     "superres", "denoise",
 ]

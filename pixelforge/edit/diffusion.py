@@ -50,7 +50,7 @@ def repaint_path(num_steps: int, jump_length: int, resamplings: int) -> list[int
 
 
 @torch.no_grad()
-def inpaint(model: nn.Module, images: Tensor, known_mask: Tensor, generator: torch.Generator | None = None,
+def repaint(model: nn.Module, images: Tensor, known_mask: Tensor, generator: torch.Generator | None = None,
             steps: int | None = None, jump_length: int = 10, resamplings: int = 1,
             y: Tensor | int | None = None) -> Tensor:
     """RePaint (Lugmayr et al. 2022): fill the pixels where `known_mask` is False.

@@ -2,21 +2,22 @@
 
 Images are converted to the model's channels, the shorter side resized to its size and the
 centre cropped (as `edit invert` does). A mask is a gray image of the same size as the input:
-white (>= 128) marks the known pixels, kept exactly, and black the pixels to fill in (the same
-convention as `edit complete`).
+white (>= 128) marks the pixels to FILL (the hole) and black the known pixels, kept exactly (the
+convention of every `pixelforge edit inpaint` method; `edit complete` uses the opposite one).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import torch
 from torch import Tensor, nn
 
 from ..data.transforms import resize_and_center_crop
 from ..errors import ConfigError, DataError
 from ..images import IMAGE_SUFFIXES, read_image_uint8, save_image_grid
 from ..runtime import make_generator
-from .diffusion import check_diffusion_model, img2img, inpaint, interpolate_images, strength_timestep
+from .diffusion import check_diffusion_model, img2img, interpolate_images, repaint, strength_timestep
 from .files import load_image_for_model
 
 
@@ -28,28 +29,28 @@ def _check_output(out: str | Path) -> Path:
 
 
 def load_known_mask(mask_path: str | Path, image_path: str | Path, model: nn.Module) -> Tensor:
-    """The mask file as bool (1, 1, S, S), True where a pixel is known (white in the file). DataError when
-    it is not the input image's size or marks nothing to fill."""
-    mask = read_image_uint8(mask_path, channels=1)                      # (1, H, W)
+    """The mask file as bool (1, 1, S, S), True where a pixel is known (BLACK in the file; white = fill).
+    DataError when it is not the input image's size or marks nothing to fill."""
+    from .inpaint.masks import read_mask
+
     image_size = tuple(read_image_uint8(image_path).shape[1:])
-    if tuple(mask.shape[1:]) != image_size:
-        raise DataError(f"{mask_path}: the mask is {mask.shape[2]}x{mask.shape[1]} pixels but {image_path} is "
-                        f"{image_size[1]}x{image_size[0]}: expected the same size")
-    known = resize_and_center_crop(mask[None], model.config.image_size) >= 128
+    hole = torch.from_numpy(read_mask(mask_path, image_size=image_size))      # (H, W), True = fill
+    known_pixels = torch.where(hole, 0, 255).to(torch.uint8)[None, None]
+    known = resize_and_center_crop(known_pixels, model.config.image_size) >= 128
     if bool(known.all()):
-        raise DataError(f"{mask_path}: the mask marks no pixel to fill (expected white where the image is "
-                        f"known, black where to inpaint)")
+        raise DataError(f"{mask_path}: the mask marks no pixel to fill (expected white where to inpaint, "
+                        f"black where the image is known)")
     return known
 
 
 def inpaint_file(model: nn.Module, source: str | Path, mask: str | Path, out: str | Path, seed: int = 0,
                  label: int | None = None, **options) -> Path:
-    """Inpaint `source` where `mask` is black; write the result to `out`. `options` go to `inpaint`."""
+    """RePaint `source` where `mask` is white; write the result to `out`. `options` go to `repaint`."""
     check_diffusion_model(model)
     out = _check_output(out)
     image = load_image_for_model(source, model)
     known = load_known_mask(mask, source, model)
-    result = inpaint(model, image.to(model.device), known, make_generator(seed, model.device), y=label, **options)
+    result = repaint(model, image.to(model.device), known, make_generator(seed, model.device), y=label, **options)
     return save_image_grid(result.float().cpu(), out)
 
 

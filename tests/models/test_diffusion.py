@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 
 import pixelforge
-from pixelforge.edit.diffusion import (decode_noise, img2img, inpaint, interpolate_images, invert_to_noise,
+from pixelforge.edit.diffusion import (decode_noise, img2img, interpolate_images, invert_to_noise, repaint,
                                        repaint_path)
 from pixelforge.errors import ConfigError, DataError
 from pixelforge.models.diffusion.bound import stratified_timesteps, variational_bound
@@ -245,12 +245,12 @@ def test_repaint_keeps_the_known_pixels_exactly(trained, resamplings):
     model, _, images = trained
     known = torch.ones(1, 1, 16, 16, dtype=torch.bool)
     known[..., 4:12, 4:12] = False
-    result = inpaint(model, images[:4], known, _generator(), steps=10, jump_length=3, resamplings=resamplings)
+    result = repaint(model, images[:4], known, _generator(), steps=10, jump_length=3, resamplings=resamplings)
     assert torch.equal(result[known.expand_as(result)], images[:4][known.expand_as(result)])
     hole = ~known.expand_as(result)
     assert not torch.equal(result[hole], images[:4][hole]) and result.min() >= -1 and result.max() <= 1
     with pytest.raises(DataError, match="does not match"):
-        inpaint(model, images[:4], known[..., :8], _generator())
+        repaint(model, images[:4], known[..., :8], _generator())
 
 
 def test_img2img_keeps_the_guide_at_low_strength_and_refuses_bad_strengths(trained):

@@ -31,12 +31,12 @@ def run(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def digit(tmp_path_factory):
-    """A real test digit as a PNG, and a mask of its size: white (known) but for a black centre square."""
+    """A real test digit as a PNG, and a mask of its size: black (known) but for a white centre square (fill)."""
     folder = tmp_path_factory.mktemp("images")
     image = pixelforge.load_dataset("embedded-mnist", split="test").images[0].numpy()[0]   # (28, 28) uint8
     Image.fromarray(image, "L").save(folder / "digit.png")
-    mask = np.full((28, 28), 255, dtype=np.uint8)
-    mask[8:20, 8:20] = 0
+    mask = np.zeros((28, 28), dtype=np.uint8)
+    mask[8:20, 8:20] = 255
     Image.fromarray(mask, "L").save(folder / "mask.png")
     Image.fromarray(np.zeros((20, 20), dtype=np.uint8), "L").save(folder / "small_mask.png")
     return folder
@@ -79,9 +79,9 @@ def test_guided_sampling_of_a_conditional_model(tmp_path):
 def test_edits_write_images_of_the_model_size(run, digit, tmp_path, capsys):
     out = tmp_path / "inpainted.png"
     assert main(["edit", "inpaint", str(digit / "digit.png"), str(out), "--mask", str(digit / "mask.png"),
-                 "--model", str(run), "--resamplings", "2", "--jump-length", "3"]) == 0
+                 "--method", "diffusion", "--model", str(run), "--resamplings", "2", "--jump-length", "3"]) == 0
     result, original = np.asarray(Image.open(out)), np.asarray(Image.open(digit / "digit.png"))
-    keep = np.asarray(Image.open(digit / "mask.png")) >= 128
+    keep = np.asarray(Image.open(digit / "mask.png")) < 128   # white = fill, black = keep
     # the grid adds a 2-pixel border; the kept pixels survive the PNG round trip exactly
     assert np.array_equal(result[2:30, 2:30][keep], original[keep])
     assert main(["edit", "img2img", str(digit / "digit.png"), str(tmp_path / "sdedit.png"), "--strength", "0.5",
@@ -115,10 +115,10 @@ def test_user_errors_are_one_line_and_exit_2(run, digit, tmp_path, capsys, case,
     commands = {
         "missing image": ["edit", "img2img", str(tmp_path / "none.png"), out, "--strength", "0.5", "--model", str(run)],
         "mask size": ["edit", "inpaint", str(digit / "digit.png"), out, "--mask", str(digit / "small_mask.png"),
-                      "--model", str(run)],
+                      "--method", "diffusion", "--model", str(run)],
         "strength": ["edit", "img2img", str(digit / "digit.png"), out, "--strength", "1.5", "--model", str(run)],
         "not diffusion": ["edit", "inpaint", str(digit / "digit.png"), out, "--mask", str(digit / "mask.png"),
-                          "--model", str(gan)],
+                          "--method", "diffusion", "--model", str(gan)],
         "eta on a gan": ["sample", str(gan), "--num-samples", "2", "--out", out, "--eta", "0.5"],
     }
     assert main(commands[case]) == 2

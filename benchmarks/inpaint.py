@@ -1,0 +1,281 @@
+"""Inpainting: train the shipped gated-conv U-Net, then compare it with classical methods.
+
+    python benchmarks/inpaint.py --phase train     # writes pixelforge/weights/inpaint_unet/
+    python benchmarks/inpaint.py --phase eval      # table + benchmarks/results/inpaint.json
+
+Training recipe (CPU, one thread): random 96x96 crops of T91 (91 RGB photos) and Train400 (400
+gray BSD photos, repeated to RGB), half the batch from each; flips and 90-degree turns. Each crop
+gets a seeded "mixed" mask (free-form strokes, sometimes boxes) drawn on a canvas whose side is
+drawn from 160..512 pixels (so strokes are as wide as on full test images) and cropped, coverage
+5..50 %. Loss: L1 inside the hole x 6 + L1 outside x 1 (on the network's raw output) + 0.1 x the
+perceptual L1 between the composited output and the clean crop at the FID Inception-v3's early
+block Conv2d_2b_3x3 (pixelforge.metrics.perceptual; one early block because the deeper ones cost
+3x more per step on CPU). Adam, lr 1e-3, cosine to 1e-5. No test image (CBSD68, Kodak24) is seen.
+
+Evaluation protocol: CBSD68 (68 images, 481x321) and Kodak24 (24 images, 768x512), RGB; for each
+image and coverage band (10-20, 20-30, 30-40 %) one free-form mask generated with seed
+(band index * 1000 + image index). PSNR/SSIM (pixelforge.metrics.restoration, RGB, no border crop)
+of the whole image; PSNR and L1 (0..255 scale) inside the hole and outside it (outside is
+exactly equal for every method: compositing). Methods: OpenCV Telea and Navier-Stokes (radius 5),
+scikit-image biharmonic, pixelforge (learned).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from common import print_table, write_results  # noqa: E402
+
+from pixelforge.edit.inpaint.learned import SHIPPED_WEIGHTS, save_inpainting_model  # noqa: E402
+from pixelforge.edit.inpaint.masks import generate_mask  # noqa: E402
+from pixelforge.metrics.perceptual import perceptual_loss  # noqa: E402
+from pixelforge.models.inpainting import InpaintingConfig, InpaintingUNet  # noqa: E402
+
+DATASETS = Path("/work/shared/datasets/restoration")
+TRAIN_SETS = ("T91", "Train400")
+CACHE = ROOT / "benchmarks" / "cache" / "inpaint_train"
+
+
+def _read_rgb(path: Path) -> np.ndarray:
+    with Image.open(path) as image:
+        return np.asarray(image.convert("RGB"))
+
+
+def load_training_images(crop: int) -> dict[str, list[np.ndarray]]:
+    images = {}
+    for name in TRAIN_SETS:
+        arrays = [_read_rgb(p) for p in sorted((DATASETS / name).glob("*.png"))]
+        images[name] = [a for a in arrays if min(a.shape[:2]) >= crop]
+    return images
+
+
+def training_batch(images: dict[str, list[np.ndarray]], batch: int, crop: int, rng: np.random.Generator
+                   ) -> tuple[torch.Tensor, torch.Tensor]:
+    """(clean (B, 3, crop, crop) in [-1, 1], hole (B, 1, crop, crop) bool)."""
+    crops, holes = [], []
+    for index in range(batch):
+        pool = images[TRAIN_SETS[index % len(TRAIN_SETS)]]
+        image = pool[rng.integers(len(pool))]
+        top, left = rng.integers(image.shape[0] - crop + 1), rng.integers(image.shape[1] - crop + 1)
+        patch = np.rot90(image[top:top + crop, left:left + crop], rng.integers(4))
+        crops.append(patch[:, ::-1] if rng.random() < 0.5 else patch)
+        side = int(rng.integers(160, 513))
+        low = rng.uniform(0.05, 0.4)
+        canvas = generate_mask(side, side, "mixed", (low, low + 0.1), rng)
+        y, x = rng.integers(side - crop + 1), rng.integers(side - crop + 1)
+        holes.append(canvas[y:y + crop, x:x + crop])
+    clean = torch.from_numpy(np.stack(crops).copy()).permute(0, 3, 1, 2).float() / 127.5 - 1
+    return clean, torch.from_numpy(np.stack(holes))[:, None]
+
+
+def train(args: argparse.Namespace) -> None:
+    torch.manual_seed(args.seed)
+    rng = np.random.default_rng(args.seed)
+    images = load_training_images(args.crop)
+    model = InpaintingUNet(InpaintingConfig(channels=args.channels))
+    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
+    step, elapsed = 0, 0.0
+    CACHE.mkdir(parents=True, exist_ok=True)
+    if (CACHE / "state.pt").is_file() and not args.restart:
+        state = torch.load(CACHE / "state.pt", weights_only=False)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        rng.bit_generator.state = state["rng"]
+        torch.set_rng_state(state["torch_rng"])
+        step, elapsed = state["step"], state["elapsed"]
+        print(f"resumed at step {step} ({elapsed:.0f} s)")
+    start, running = time.time() - elapsed, []
+    while step < args.steps:
+        for group in optimizer.param_groups:
+            group["lr"] = 1e-5 + 0.5 * (args.lr - 1e-5) * (1 + math.cos(math.pi * step / args.steps))
+        clean, hole = training_batch(images, args.batch, args.crop, rng)
+        raw = model.raw(clean, hole)
+        holef = hole.float()
+        l1_hole = ((raw - clean).abs() * holef).sum() / (3 * holef.sum()).clamp_min(1)
+        l1_known = ((raw - clean).abs() * (1 - holef)).sum() / (3 * (1 - holef).sum()).clamp_min(1)
+        composite = torch.where(hole, raw.clamp(-1, 1), clean)
+        perceptual = perceptual_loss(composite, clean, ("Conv2d_2b_3x3",))
+        loss = 6 * l1_hole + l1_known + args.perceptual_weight * perceptual
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        step += 1
+        running.append([loss.item(), l1_hole.item(), perceptual.item()])
+        if step % 50 == 0 or step == args.steps:
+            mean = np.mean(running, 0)
+            running = []
+            elapsed = time.time() - start
+            print(f"step {step} loss {mean[0]:.4f} l1_hole {mean[1]:.4f} perceptual {mean[2]:.4f} "
+                  f"{elapsed:.0f} s", flush=True)
+            torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "step": step,
+                        "elapsed": elapsed, "rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state()},
+                       CACHE / "state.tmp")
+            (CACHE / "state.tmp").replace(CACHE / "state.pt")
+    provenance = {"command": "python benchmarks/inpaint.py --phase train " + " ".join(sys.argv[1:]),
+                  "data": "T91 + Train400 random 96x96 crops (no CBSD68/Kodak24 image)", "steps": step,
+                  "batch": args.batch, "crop": args.crop, "lr": args.lr, "seed": args.seed,
+                  "loss": f"6 L1(hole) + L1(known) + {args.perceptual_weight} perceptual(Inception Conv2d_2b_3x3)",
+                  "train_wall_s": round(time.time() - start, 1),
+                  "hardware": "CPU, 1 torch thread, machine shared with other jobs"}
+    save_inpainting_model(model, args.out, provenance)
+    print(f"saved {args.out}: {json.dumps(provenance)}")
+
+EVAL_SETS = ("CBSD68", "Kodak24")
+BANDS = ((0.1, 0.2), (0.2, 0.3), (0.3, 0.4))
+EVAL_CACHE = ROOT / "benchmarks" / "cache" / "inpaint_eval.json"
+
+
+def _ssim_map(filled: np.ndarray, clean: np.ndarray) -> np.ndarray:
+    """SSIM map (H, W), mean over channels: Wang et al. 2004, 11x11 Gaussian window, sigma 1.5, 0..255
+    (the settings of pixelforge.metrics.restoration.ssim)."""
+    from skimage.metrics import structural_similarity
+
+    _, full = structural_similarity(filled, clean, data_range=255, channel_axis=-1, gaussian_weights=True,
+                                    sigma=1.5, use_sample_covariance=False, full=True)
+    return full.mean(-1)
+
+
+def image_metrics(filled: np.ndarray, clean: np.ndarray, hole: np.ndarray) -> dict:
+    """Metrics of one filled image (H, W, 3) uint8 against the clean one; hole (H, W) bool."""
+    filled, clean = filled.astype(np.float64), clean.astype(np.float64)
+    error = filled - clean
+    ssim = _ssim_map(filled, clean)
+
+    def psnr(squared):
+        return float("inf") if squared == 0 else float(10 * np.log10(255 ** 2 / squared))
+
+    return {"psnr": psnr((error ** 2).mean()), "ssim": float(ssim.mean()),
+            "psnr_hole": psnr((error[hole] ** 2).mean()), "l1_hole": float(np.abs(error[hole]).mean()),
+            "ssim_hole": float(ssim[hole].mean()), "l1_known": float(np.abs(error[~hole]).mean()),
+            "ssim_known": float(ssim[~hole].mean()), "known_exact": bool((error[~hole] == 0).all())}
+
+
+def evaluate(args: argparse.Namespace) -> None:
+    from pixelforge.edit.inpaint import inpaint
+    from pixelforge.edit.inpaint.api import pil_to_unit, unit_to_pil
+
+    started = time.time()
+    cache = json.loads(EVAL_CACHE.read_text()) if EVAL_CACHE.is_file() and not args.smoke else {}
+    methods = args.methods.split(",")
+    seconds: dict[str, list[float]] = {method: [] for method in methods}
+    for set_name in EVAL_SETS:
+        paths = sorted((DATASETS / set_name).glob("*.png"))[: args.max_images]
+        for index, path in enumerate(paths):
+            image = Image.open(path).convert("RGB")
+            clean = np.asarray(image)
+            for band_index, band in enumerate(BANDS):
+                hole = generate_mask(clean.shape[0], clean.shape[1], "free-form", band, band_index * 1000 + index)
+                for method in methods:
+                    key = f"{set_name}/{path.name}/{band_index}/{method}"
+                    if key in cache and method != "learned" or (key in cache and args.keep_learned):
+                        continue
+                    tick = time.time()
+                    filled = np.asarray(inpaint(image, hole, method=method, model=args.model))
+                    seconds[method].append(time.time() - tick)
+                    cache[key] = {**image_metrics(filled, clean, hole), "coverage": float(hole.mean()),
+                                  "seconds": seconds[method][-1]}
+            print(f"{set_name} {path.name} done ({time.time() - started:.0f} s)", flush=True)
+            if not args.smoke:
+                EVAL_CACHE.parent.mkdir(parents=True, exist_ok=True)
+                EVAL_CACHE.write_text(json.dumps(cache))
+    rows = summarize(cache, methods, args.max_images)
+    columns = ["set", "coverage", "method", "images", "psnr", "ssim", "psnr_hole", "l1_hole", "ssim_hole",
+               "l1_known", "ssim_known", "known_exact", "seconds"]
+    print_table(rows, columns)
+    margins = margin_rows(rows)
+    for margin in margins:
+        print(f"{margin['set']} {margin['coverage']}: pixelforge - best classical ({margin['best_classical']}) = "
+              f"{margin['psnr_margin_db']:+.2f} dB")
+    provenance = {}
+    weights = Path(args.model) if args.model else SHIPPED_WEIGHTS
+    if (weights / "config.json").is_file():
+        provenance = json.loads((weights / "config.json").read_text()).get("provenance", {})
+    protocol = {"sets": {name: "all images" if args.max_images is None else f"first {args.max_images}"
+                         for name in EVAL_SETS},
+                "masks": "free-form, generate_mask(H, W, 'free-form', band, seed=band_index*1000+image_index)",
+                "bands": [list(band) for band in BANDS], "metrics": "0..255 RGB; psnr/ssim whole image; "
+                "*_hole inside the mask, *_known outside; ssim = mean of the SSIM map (Gaussian 11x11, sigma 1.5)",
+                "opencv_radius": 5, "learned_weights": str(weights.relative_to(ROOT) if weights.is_absolute()
+                                                          and ROOT in weights.parents else weights),
+                "training": provenance, "cpu_shared": "2 cores shared with other benchmark and training jobs"}
+    if not args.smoke:
+        write_results("inpaint", rows, time.time() - started, {"protocol": protocol, "margins": margins})
+
+
+def summarize(cache: dict, methods: list[str], max_images: int | None) -> list[dict]:
+    rows = []
+    for set_name in EVAL_SETS:
+        names = {path.name for path in sorted((DATASETS / set_name).glob("*.png"))[:max_images]}
+        for band_index, band in enumerate(BANDS):
+            for method in methods:
+                entries = [value for key, value in cache.items()
+                           if key.split("/")[0] == set_name and key.split("/")[1] in names
+                           and key.split("/")[2] == str(band_index) and key.split("/")[3] == method]
+                if not entries:
+                    continue
+                row = {"set": set_name, "coverage": f"{int(band[0] * 100)}-{int(band[1] * 100)}%",
+                       "method": "pixelforge" if method == "learned" else method, "images": len(entries)}
+                for metric in ("psnr", "ssim", "psnr_hole", "l1_hole", "ssim_hole", "l1_known", "ssim_known",
+                               "seconds"):
+                    row[metric] = round(float(np.mean([entry[metric] for entry in entries])), 4)
+                row["known_exact"] = all(entry["known_exact"] for entry in entries)
+                rows.append(row)
+    return rows
+
+
+def margin_rows(rows: list[dict]) -> list[dict]:
+    margins = []
+    for set_name in EVAL_SETS:
+        for coverage in {row["coverage"] for row in rows if row["set"] == set_name}:
+            here = [row for row in rows if row["set"] == set_name and row["coverage"] == coverage]
+            ours = [row for row in here if row["method"] == "pixelforge"]
+            classical = [row for row in here if row["method"] != "pixelforge"]
+            if ours and classical:
+                best = max(classical, key=lambda row: row["psnr"])
+                margins.append({"set": set_name, "coverage": coverage, "best_classical": best["method"],
+                                "psnr_margin_db": round(ours[0]["psnr"] - best["psnr"], 3),
+                                "target_met": ours[0]["psnr"] - best["psnr"] >= 1.0})
+    return sorted(margins, key=lambda margin: (margin["set"], margin["coverage"]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--phase", choices=("train", "eval"), required=True)
+    parser.add_argument("--steps", type=int, default=1500)
+    parser.add_argument("--batch", type=int, default=8)
+    parser.add_argument("--crop", type=int, default=96)
+    parser.add_argument("--channels", type=int, default=16)
+    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--perceptual-weight", type=float, default=0.1)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--restart", action="store_true", help="ignore a saved training state")
+    parser.add_argument("--out", default=str(SHIPPED_WEIGHTS))
+    parser.add_argument("--max-images", type=int, help="eval: at most this many images per set")
+    parser.add_argument("--methods", default="telea,navier-stokes,biharmonic,learned")
+    parser.add_argument("--model", help="eval: learned weights folder (default: shipped)")
+    parser.add_argument("--keep-learned", action="store_true", help="eval: reuse cached learned results")
+    parser.add_argument("--smoke", action="store_true", help="tiny run; no results written")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    if args.phase == "train":
+        train(args)
+    else:
+        evaluate(args)
+
+
+if __name__ == "__main__":
+    main()

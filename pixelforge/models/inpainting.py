@@ -1,0 +1,121 @@
+"""A gated-convolution U-Net for inpainting natural images (Yu et al. 2019, "Free-Form Image
+Inpainting with Gated Convolution"), refining a push-pull coarse fill.
+
+    model = InpaintingUNet(InpaintingConfig(channels=32))
+    filled = model(images, hole)        # images (N, 3, H, W) in [-1, 1], hole (N, 1, H, W) bool, True = fill
+
+Pipeline, fully convolutional (any H, W; padded to a multiple of 2**depth and cropped back):
+1. coarse fill: push-pull (pyramid of mask-normalised area averages, Gortler et al. 1996): every
+   hole pixel gets the average of the nearest known pixels at the coarsest scale that has some;
+   known pixels keep their value. No parameters; it gives the network a smooth start.
+2. the U-Net sees [coarse (3), hole (1)] and predicts a residual over the coarse fill; each
+   convolution is gated: features * sigmoid(gate), so the network learns where the hole is.
+   The bottleneck has dilated gated convolutions (dilations 2, 4, 8) for a wide receptive field.
+3. compositing: known pixels are copied from the input exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from ..errors import ConfigError
+
+
+@dataclass(frozen=True)
+class InpaintingConfig:
+    channels: int = 32            # width of the first level; levels have 1x, 2x, 4x, 4x
+    depth: int = 3                # stride-2 downsamplings
+    dilations: tuple[int, ...] = (2, 4, 8)
+
+    def __post_init__(self) -> None:
+        if self.channels < 4:
+            raise ConfigError(f"channels={self.channels}: expected at least 4")
+        if not 1 <= self.depth <= 5:
+            raise ConfigError(f"depth={self.depth}: expected 1 to 5")
+        object.__setattr__(self, "dilations", tuple(int(d) for d in self.dilations))
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "dilations": list(self.dilations)}
+
+
+class GatedConv2d(nn.Module):
+    """Conv producing features and a gate: LeakyReLU(features) * sigmoid(gate) (Yu et al. 2019, eq. 1)."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int = 3, stride: int = 1,
+                 dilation: int = 1) -> None:
+        super().__init__()
+        padding = dilation * (kernel_size - 1) // 2
+        self.conv = nn.Conv2d(in_channels, 2 * out_channels, kernel_size, stride, padding, dilation)
+
+    def forward(self, x: Tensor) -> Tensor:
+        features, gate = self.conv(x).chunk(2, dim=1)
+        return F.leaky_relu(features, 0.2) * torch.sigmoid(gate)
+
+
+def push_pull_fill(images: Tensor, known: Tensor) -> Tensor:
+    """Fill the unknown pixels of `images` (N, C, H, W) from `known` (N, 1, H, W) float in {0, 1} by a
+    pyramid of mask-normalised averages; known pixels are returned unchanged."""
+    values, weights = [images * known], [known]
+    while min(values[-1].shape[-2:]) > 1 and bool((weights[-1] == 0).any()):
+        size = [max(1, (side + 1) // 2) for side in values[-1].shape[-2:]]
+        values.append(F.interpolate(values[-1], size=size, mode="area"))
+        weights.append(F.interpolate(weights[-1], size=size, mode="area"))
+    filled = values[-1] / weights[-1].clamp_min(1e-8)
+    for value, weight in zip(reversed(values[:-1]), reversed(weights[:-1])):
+        coarse = F.interpolate(filled, size=value.shape[-2:], mode="bilinear", align_corners=False)
+        # fully known cells keep their average; partly known ones blend towards the coarser level
+        filled = value / weight.clamp_min(1e-8) * weight + coarse * (1 - weight)
+    return torch.where(known.bool(), images, filled)
+
+
+class InpaintingUNet(nn.Module):
+    """(images (N, 3, H, W) in [-1, 1], hole (N, 1, H, W) bool) -> filled images (N, 3, H, W), known
+    pixels copied exactly."""
+
+    def __init__(self, config: InpaintingConfig = InpaintingConfig()) -> None:
+        super().__init__()
+        self.config = config
+        widths = [config.channels * min(2 ** level, 4) for level in range(config.depth + 1)]
+        self.stem = GatedConv2d(4, widths[0], 5)
+        self.down = nn.ModuleList(
+            nn.Sequential(GatedConv2d(widths[i], widths[i + 1], 3, stride=2), GatedConv2d(widths[i + 1], widths[i + 1]))
+            for i in range(config.depth))
+        self.middle = nn.Sequential(*(GatedConv2d(widths[-1], widths[-1], 3, dilation=d) for d in config.dilations))
+        self.up = nn.ModuleList(
+            nn.Sequential(GatedConv2d(widths[i + 1] + widths[i], widths[i]), GatedConv2d(widths[i], widths[i]))
+            for i in reversed(range(config.depth)))
+        self.head = nn.Conv2d(widths[0], 3, 3, padding=1)
+        nn.init.zeros_(self.head.weight)   # start as the coarse fill
+        nn.init.zeros_(self.head.bias)
+
+    def raw(self, images: Tensor, hole: Tensor) -> Tensor:
+        """The network's prediction for every pixel, before compositing (for the training loss)."""
+        height, width = images.shape[-2:]
+        multiple = 2 ** self.config.depth
+        pad = (0, -width % multiple, 0, -height % multiple)
+        known = (~hole).to(images.dtype)
+        coarse = push_pull_fill(images, known)
+        x = F.pad(torch.cat([coarse, hole.to(images.dtype)], 1), pad, mode="replicate")  # (N, 4, H', W')
+        skips = [self.stem(x)]
+        for block in self.down:
+            skips.append(block(skips[-1]))
+        x = self.middle(skips.pop())
+        for block in self.up:
+            skip = skips.pop()
+            x = F.interpolate(x, size=skip.shape[-2:], mode="nearest")
+            x = block(torch.cat([x, skip], 1))
+        return coarse + self.head(x)[..., :height, :width]
+
+    def forward(self, images: Tensor, hole: Tensor) -> Tensor:
+        if images.ndim != 4 or images.shape[1] != 3 or hole.shape != (images.shape[0], 1, *images.shape[-2:]):
+            raise ConfigError(f"images {tuple(images.shape)} and hole {tuple(hole.shape)}: expected (N, 3, H, W) "
+                              f"and (N, 1, H, W)")
+        hole = hole.bool()
+        return torch.where(hole, self.raw(images, hole).clamp(-1, 1), images)
+
+
+__all__ = ["InpaintingConfig", "GatedConv2d", "InpaintingUNet", "push_pull_fill"]
