@@ -75,3 +75,25 @@ def test_the_file_route_refuses_paths_outside_the_studio(studio_url, path):
     status, body = _fetch(studio_url + path)
     assert status >= 400 or b"root:" not in body and b"PATH=" not in body
     assert b"root:x:0" not in body
+
+
+def test_draw_a_mask_on_the_photo_and_inpaint(page, shared_datasets):
+    source = shared_datasets / "restoration" / "Set5" / "butterfly.png"
+    original = np.asarray(Image.open(source).convert("RGB"))
+    page.click("#tab-edit-button")
+    page.set_input_files("#edit-upload input[type=file]", str(source))
+    page.wait_for_selector("#edit-upload-status:has-text('loaded')")
+    canvas = page.locator("#edit-editor canvas").first
+    page.wait_for_timeout(500)  # the editor lays the photo out on its canvas
+    box = canvas.bounding_box()
+    x, y = box["x"] + box["width"] * 0.4, box["y"] + box["height"] * 0.5  # the photo's middle row
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 100, y, steps=8)  # a horizontal brush stroke, 100 screen pixels long
+    page.mouse.up()
+    page.click("#edit-button")
+    page.wait_for_selector("#edit-status:has-text('inpaint done')")
+    result = np.asarray(_shown_image(page, "#edit-result").convert("RGB"))
+    rows = np.nonzero(np.any(result != original, axis=2))[0]
+    assert len(rows) > 500  # the stroke was filled ...
+    assert 90 < rows.min() and rows.max() < 170  # ... and nothing away from the stroke's band changed

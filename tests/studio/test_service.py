@@ -120,3 +120,24 @@ def test_export_keeps_sampling_identical_and_drops_the_discriminator(tmp_path):
     assert torch.equal(*same)
     half = load_exported(export_model(saved, tmp_path / "half", fp16=True, weights="raw"))
     assert (half.sample(3, generator=pixelforge.make_generator(0)) - same[0]).abs().max() < 0.05
+
+
+def test_export_command(tmp_path, capsys):
+    from pixelforge.cli import main
+
+    saved = pixelforge.save_model(pixelforge.create_model("vae", architecture="mlp", width=8, latent_dim=4),
+                                  tmp_path / "run")
+    assert main(["export", str(saved), str(tmp_path / "shipped"), "--fp16", "--weights", "raw"]) == 0
+    model = load_exported(tmp_path / "shipped")
+    assert model.sample(2, generator=pixelforge.make_generator(0)).shape == (2, 1, 28, 28)
+    assert main(["export", str(saved), str(tmp_path / "shipped")]) == 2
+    assert "already exists" in capsys.readouterr().err
+
+
+def test_studio_refuses_a_missing_checkpoint_folder(tmp_path):
+    with pytest.raises(ConfigError, match="no such folder"):
+        StudioService([tmp_path / "nowhere"])
+    user = tmp_path / "mine"
+    pixelforge.save_model(pixelforge.create_model("dcgan", width=8, latent_dim=8), user / "tiny-gan")
+    labels = StudioService([user]).model_labels()
+    assert "tiny-gan (checkpoint)" in labels
