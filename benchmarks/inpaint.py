@@ -1,6 +1,7 @@
 """Inpainting: train the shipped gated-conv U-Net, then compare it with classical methods.
 
     python benchmarks/inpaint.py --phase train     # writes pixelforge/weights/inpaint_unet/
+    python benchmarks/inpaint.py --phase export    # a run stopped early: its latest state as the weights
     python benchmarks/inpaint.py --phase eval      # table + benchmarks/results/inpaint.json
 
 Training recipe (CPU, one thread): random 96x96 crops of T91 (91 RGB photos) and Train400 (400
@@ -88,7 +89,7 @@ def train(args: argparse.Namespace) -> None:
     images = load_training_images(args.crop)
     model = InpaintingUNet(InpaintingConfig(channels=args.channels))
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
-    step, elapsed = 0, 0.0
+    step, elapsed, history = 0, 0.0, []
     CACHE.mkdir(parents=True, exist_ok=True)
     if (CACHE / "state.pt").is_file() and not args.restart:
         state = torch.load(CACHE / "state.pt", weights_only=False)
@@ -96,8 +97,12 @@ def train(args: argparse.Namespace) -> None:
         optimizer.load_state_dict(state["optimizer"])
         rng.bit_generator.state = state["rng"]
         torch.set_rng_state(state["torch_rng"])
-        step, elapsed = state["step"], state["elapsed"]
+        step, elapsed, history = state["step"], state["elapsed"], state.get("history", [])
         print(f"resumed at step {step} ({elapsed:.0f} s)")
+    if args.phase == "export":   # a run stopped early: ship its latest state as it is
+        args.steps = step
+    else:
+        history.append(f"step {step}: " + " ".join(sys.argv[1:]))
     start, running = time.time() - elapsed, []
     while step < args.steps:
         for group in optimizer.param_groups:
@@ -122,11 +127,11 @@ def train(args: argparse.Namespace) -> None:
             print(f"step {step} loss {mean[0]:.4f} l1_hole {mean[1]:.4f} perceptual {mean[2]:.4f} "
                   f"{elapsed:.0f} s", flush=True)
             torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "step": step,
-                        "elapsed": elapsed, "rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state()},
+                        "elapsed": elapsed, "history": history, "rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state()},
                        CACHE / "state.tmp")
             (CACHE / "state.tmp").replace(CACHE / "state.pt")
-    provenance = {"command": "python benchmarks/inpaint.py --phase train " + " ".join(sys.argv[1:]),
-                  "data": "T91 + Train400 random 96x96 crops (no CBSD68/Kodak24 image)", "steps": step,
+    provenance = {"command": "python benchmarks/inpaint.py " + " ".join(sys.argv[1:]), "history": history,
+                  "data": f"T91 + Train400 random {args.crop}x{args.crop} crops (no CBSD68/Kodak24 image)", "steps": step,
                   "batch": args.batch, "crop": args.crop, "lr": args.lr, "seed": args.seed,
                   "loss": f"6 L1(hole) + L1(known) + {args.perceptual_weight} perceptual(Inception Conv2d_2b_3x3)",
                   "train_wall_s": round(time.time() - start, 1),
@@ -254,7 +259,8 @@ def margin_rows(rows: list[dict]) -> list[dict]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--phase", choices=("train", "eval"), required=True)
+    parser.add_argument("--phase", choices=("train", "export", "eval"), required=True,
+                        help="train (resumable); export: write the latest training state as weights; eval")
     parser.add_argument("--steps", type=int, default=1500)
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--crop", type=int, default=96)
@@ -271,7 +277,7 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="tiny run; no results written")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    if args.phase == "train":
+    if args.phase in ("train", "export"):
         train(args)
     else:
         evaluate(args)

@@ -1,13 +1,15 @@
 """A gated-convolution U-Net for inpainting natural images (Yu et al. 2019, "Free-Form Image
-Inpainting with Gated Convolution"), refining a push-pull coarse fill.
+Inpainting with Gated Convolution"), refining a parameter-free coarse fill.
 
     model = InpaintingUNet(InpaintingConfig(channels=32))
     filled = model(images, hole)        # images (N, 3, H, W) in [-1, 1], hole (N, 1, H, W) bool, True = fill
 
 Pipeline, fully convolutional (any H, W; padded to a multiple of 2**depth and cropped back):
-1. coarse fill: push-pull (pyramid of mask-normalised area averages, Gortler et al. 1996): every
-   hole pixel gets the average of the nearest known pixels at the coarsest scale that has some;
-   known pixels keep their value. No parameters; it gives the network a smooth start.
+1. coarse fill (`config.coarse`): OpenCV's Navier-Stokes inpainting (Bertalmio et al. 2001, radius
+   5; the default, and the shipped weights' choice) or Telea's, or the pure-torch push-pull fill
+   (pyramid of mask-normalised area averages, Gortler et al. 1996). No parameters; the network
+   starts from it (its last layer is zero at initialisation), so an untrained or briefly trained
+   network is as good as the classical fill and training only has to learn the correction.
 2. the U-Net sees [coarse (3), hole (1)] and predicts a residual over the coarse fill; each
    convolution is gated: features * sigmoid(gate), so the network learns where the hole is.
    The bottleneck has dilated gated convolutions (dilations 2, 4, 8) for a wide receptive field.
@@ -18,11 +20,14 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..errors import ConfigError
+
+COARSE_FILLS = ("navier-stokes", "telea", "push-pull")
 
 
 @dataclass(frozen=True)
@@ -30,8 +35,11 @@ class InpaintingConfig:
     channels: int = 32            # width of the first level; levels have 1x, 2x, 4x, 4x
     depth: int = 3                # stride-2 downsamplings
     dilations: tuple[int, ...] = (2, 4, 8)
+    coarse: str = "navier-stokes"  # or "telea", "push-pull"
 
     def __post_init__(self) -> None:
+        if self.coarse not in COARSE_FILLS:
+            raise ConfigError(f"coarse={self.coarse!r}: expected one of {', '.join(COARSE_FILLS)}")
         if self.channels < 4:
             raise ConfigError(f"channels={self.channels}: expected at least 4")
         if not 1 <= self.depth <= 5:
@@ -72,6 +80,18 @@ def push_pull_fill(images: Tensor, known: Tensor) -> Tensor:
     return torch.where(known.bool(), images, filled)
 
 
+def opencv_fill(images: Tensor, hole: Tensor, method: str, radius: int = 5) -> Tensor:
+    """OpenCV inpainting of each image (N, 3, H, W) in [-1, 1] on 8-bit pixels; hole (N, 1, H, W) bool."""
+    import cv2
+
+    flag = cv2.INPAINT_NS if method == "navier-stokes" else cv2.INPAINT_TELEA
+    pixels = ((images.detach().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
+    masks = hole[:, 0].to(torch.uint8).cpu().numpy()
+    filled = [cv2.inpaint(pixel, mask, radius, flag) if mask.any() else pixel for pixel, mask in zip(pixels, masks)]
+    filled = torch.from_numpy(np.stack(filled)).permute(0, 3, 1, 2).to(images.device, images.dtype) / 127.5 - 1
+    return torch.where(hole, filled, images)
+
+
 class InpaintingUNet(nn.Module):
     """(images (N, 3, H, W) in [-1, 1], hole (N, 1, H, W) bool) -> filled images (N, 3, H, W), known
     pixels copied exactly."""
@@ -98,7 +118,10 @@ class InpaintingUNet(nn.Module):
         multiple = 2 ** self.config.depth
         pad = (0, -width % multiple, 0, -height % multiple)
         known = (~hole).to(images.dtype)
-        coarse = push_pull_fill(images, known)
+        if self.config.coarse == "push-pull":
+            coarse = push_pull_fill(images, known)
+        else:
+            coarse = opencv_fill(images, hole, self.config.coarse)
         x = F.pad(torch.cat([coarse, hole.to(images.dtype)], 1), pad, mode="replicate")  # (N, 4, H', W')
         skips = [self.stem(x)]
         for block in self.down:
@@ -118,4 +141,4 @@ class InpaintingUNet(nn.Module):
         return torch.where(hole, self.raw(images, hole).clamp(-1, 1), images)
 
 
-__all__ = ["InpaintingConfig", "GatedConv2d", "InpaintingUNet", "push_pull_fill"]
+__all__ = ["COARSE_FILLS", "InpaintingConfig", "GatedConv2d", "InpaintingUNet", "push_pull_fill", "opencv_fill"]

@@ -25,6 +25,7 @@ def save_inpainting_model(model: InpaintingUNet, folder: str | Path, provenance:
     folder.mkdir(parents=True, exist_ok=True)
     state = {key: (value.half() if half else value.float()).contiguous() for key, value in model.state_dict().items()}
     save_file(state, str(folder / "model.safetensors"))
+    (folder / "model.safetensors").chmod(0o644)   # safetensors writes 0600; shipped files must be readable
     config = {"format": FORMAT, "format_version": 1, "model": "InpaintingUNet", "config": model.config.to_dict(),
               "provenance": provenance or {}}
     (folder / "config.json").write_text(json.dumps(config, indent=2) + "\n")
