@@ -9,7 +9,7 @@ import traceback
 import gradio as gr
 
 from ..errors import PixelforgeError
-from .operations import available, default_inpaint_method, inpaint_methods, style_choices
+from .operations import available, default_inpaint_method, readiness, inpaint_methods, style_choices
 from .service import StudioService, mask_from_editor
 
 LOG = logging.getLogger("pixelforge.studio")
@@ -42,11 +42,18 @@ def _model_choice(service: StudioService, elem_id: str) -> gr.Dropdown:
     return gr.Dropdown(labels, value=labels[0] if labels else None, label="Model", elem_id=elem_id)
 
 
+def _describe(service: StudioService, choice: str) -> str:
+    entry = service.entry(choice)
+    classes = f"; classes 0..{entry.num_classes - 1}" if entry.num_classes else ""
+    return f"{entry.summary}{classes}"
+
+
 def _generate_tab(service: StudioService) -> None:
     with gr.Row():
         with gr.Column(scale=1):
             model = _model_choice(service, "generate-model")
-            info = gr.Markdown(elem_id="generate-info")
+            info = gr.Markdown(_describe(service, service.model_labels()[0]) if service.entries else
+                               "no models: `pixelforge studio --checkpoints DIR`", elem_id="generate-info")
             seed = gr.Number(0, label="Seed", precision=0, elem_id="generate-seed")
             count = gr.Slider(1, 64, value=16, step=1, label="Number of images")
             label = gr.Number(-1, label="Class (conditional models; -1 = every class in turn)", precision=0)
@@ -66,11 +73,6 @@ def _generate_tab(service: StudioService) -> None:
     strip = gr.Image(label="Strip", type="pil", elem_id="interpolate-output", format="png")
     strip_status = gr.Markdown()
 
-    def describe(choice):
-        entry = service.entry(choice)
-        classes = f"; classes 0..{entry.num_classes - 1}" if entry.num_classes else ""
-        return f"{entry.summary}{classes}"
-
     @guarded(1)
     def generate(choice, seed_value, n, y, t, g, s):
         return service.generate(choice, seed_value, n, int(y), t, g, int(s or 0)), ""
@@ -80,7 +82,7 @@ def _generate_tab(service: StudioService) -> None:
         return service.interpolate_seeds(choice, a, b, n, int(y)), ""
 
     if service.entries:
-        model.change(describe, model, info)
+        model.change(functools.partial(_describe, service), model, info)
     button.click(generate, [model, seed, count, label, truncation, guidance, steps], [output, status],
                  api_name="generate", **INFERENCE)
     walk.click(interpolate, [model, seed_a, seed_b, between, label], [strip, strip_status],
@@ -88,7 +90,7 @@ def _generate_tab(service: StudioService) -> None:
 
 
 def _edit_tab(service: StudioService) -> None:
-    notes = [f"- {op}: {message}" for op in EDIT_OPERATIONS if (message := available(op))]
+    notes = [f"- {op}: {message}" for op, message in readiness().items()]
     if notes:
         gr.Markdown("\n".join(notes), elem_id="edit-availability")
     with gr.Row():

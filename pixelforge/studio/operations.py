@@ -180,3 +180,23 @@ def colorize(image: Image.Image) -> Image.Image:
         raise NotAvailable(f"not available: {LIBRARY['colorize'][2]} ({error})") from None
     with torch.no_grad():
         return tensor_to_pil(function(model, pil_to_tensor(image)[None])[0])
+
+
+def readiness() -> dict[str, str]:
+    """Operation -> "not available: ..." for each learned edit that cannot run here (function or weights
+    missing), found by running it on a tiny image (well under a second in all)."""
+    probe = Image.new("RGB", (16, 16), (120, 90, 60))
+    hole = np.zeros((16, 16), bool)
+    hole[4:8, 4:8] = True
+    trials = {"inpaint": lambda: inpaint(probe, hole, "learned"), "superres": lambda: superres(probe, 2),
+              "denoise": lambda: denoise(probe), "restyle": lambda: restyle(probe, ""),
+              "colorize": lambda: colorize(probe)}
+    missing = {}
+    for operation, trial in trials.items():
+        try:
+            trial()
+        except NotAvailable as error:
+            missing[operation] = str(error)
+        except Exception as error:  # noqa: BLE001 (reported, never fatal at start-up)
+            missing[operation] = f"not available: {type(error).__name__}: {error}"
+    return missing
