@@ -14,6 +14,7 @@ Hasler & Süsstrunk colourfulness against the ground truth's.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import sys
 import time
@@ -133,13 +134,15 @@ def evaluate(args: argparse.Namespace) -> None:
     grid = make_grid(torch.stack(examples), nrow=3)
     from PIL import Image
     Image.fromarray(grid).save(RESULTS / "colorize_examples.png")
-    config = (WEIGHTS / "config.json").read_text()
+    config = json.loads((WEIGHTS / "config.json").read_text())
     write_results("colorize", results, seconds, {
         "protocol": __doc__.strip(), "num_images": len(files), "seconds_per_image": seconds / len(files),
         "examples": "benchmarks/results/colorize_examples.png (columns: gray input | colorizer | ground truth; "
                     "top-left 320x320 of the first CBSD68 images)",
         "weights": str(WEIGHTS.relative_to(WEIGHTS.parents[2])), "weights_config": config,
-        "cpu_note": "2-core CPU shared with other benchmark and training processes"})
+        "training_wall_s": config["provenance"].get("train_seconds"),
+        "cpu_note": "2-core CPU shared with other benchmark and training processes (load ~9 during training); "
+                    "training ran with 1 torch thread"})
 
 
 def main() -> None:
