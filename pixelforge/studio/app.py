@@ -9,7 +9,7 @@ import traceback
 import gradio as gr
 
 from ..errors import PixelforgeError
-from .operations import available, default_inpaint_method, readiness, inpaint_methods, style_choices
+from .operations import default_inpaint_method, readiness, inpaint_methods, style_choices
 from .service import StudioService, mask_from_editor
 
 LOG = logging.getLogger("pixelforge.studio")
@@ -90,7 +90,8 @@ def _generate_tab(service: StudioService) -> None:
 
 
 def _edit_tab(service: StudioService) -> None:
-    notes = [f"- {op}: {message}" for op, message in readiness().items()]
+    unready = readiness()
+    notes = [f"- {op}: {message}" for op, message in unready.items()]
     if notes:
         gr.Markdown("\n".join(notes), elem_id="edit-availability")
     with gr.Row():
@@ -107,7 +108,7 @@ def _edit_tab(service: StudioService) -> None:
                                  label="Inpainting method (learned: shipped network; telea, navier-stokes: OpenCV; "
                                        "biharmonic: scikit-image)")
             upscaler = gr.Radio(["network", "bicubic"], label="Super-resolution method", elem_id="edit-sr-method",
-                                value="network" if available("superres") is None else "bicubic")
+                                value="bicubic" if "superres" in unready else "network")
             scale = gr.Radio([2, 3, 4], value=2, label="Super-resolution scale", elem_id="edit-scale")
             sigma = gr.Number(0, label="Noise level sigma (denoise; 0 = blind)")
             styles = style_choices()
@@ -180,7 +181,8 @@ def _explore_tab(service: StudioService) -> None:
 
 def _evaluate_tab(service: StudioService) -> None:
     model = _model_choice(service, "evaluate-model")
-    limit = gr.Number(500, label="Test images / samples (checkpoints evaluated live)", precision=0)
+    limit = gr.Number(500, label="Test images / samples for a checkpoint, evaluated live like `pixelforge eval` "
+                                 "(which writes evaluation.json into it)", precision=0)
     button = gr.Button("Show metrics", elem_id="evaluate-button")
     report = gr.Markdown(elem_id="evaluate-report")
 

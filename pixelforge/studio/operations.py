@@ -21,16 +21,11 @@ from ..images import pil_to_tensor, tensor_to_pil
 
 # Where each learned operation lives, and what builds it (shown when it is not available).
 LIBRARY = {
-    "inpaint": ("pixelforge.edit.inpaint", "inpaint",
-                "pixelforge.edit.inpaint (weights: python benchmarks/inpaint.py --phase train)"),
-    "superres": ("pixelforge.edit.restore", "superres",
-                 "pixelforge.edit.restore.superres (weights: python benchmarks/superres.py --train)"),
-    "denoise": ("pixelforge.edit.restore", "denoise",
-                "pixelforge.edit.restore.denoise (weights: python benchmarks/denoise.py --train)"),
-    "restyle": ("pixelforge.edit.style", "stylize_fast",
-                "pixelforge.edit.style.stylize_fast (styles: python benchmarks/style_transfer.py train)"),
-    "colorize": ("pixelforge.edit.colorize", "colorize",
-                 "pixelforge.edit.colorize (weights: python benchmarks/colorize.py train)"),
+    "inpaint": ("pixelforge.edit.inpaint", "inpaint", "python benchmarks/inpaint.py --phase train"),
+    "superres": ("pixelforge.edit.restore", "superres", "python benchmarks/superres.py --train"),
+    "denoise": ("pixelforge.edit.restore", "denoise", "python benchmarks/denoise.py --train"),
+    "restyle": ("pixelforge.edit.style", "stylize_fast", "python benchmarks/style_transfer.py train"),
+    "colorize": ("pixelforge.edit.colorize", "colorize", "python benchmarks/colorize.py train"),
 }
 MODEL_INPAINTING = ("diffusion", "autoregressive")  # need a loaded generative model: not offered on photos
 
@@ -39,14 +34,22 @@ class NotAvailable(PixelforgeError):
     """An operation whose library function (or its weights) is not in this install."""
 
 
+def missing(operation: str, reason: str = "") -> NotAvailable:
+    """The "not available: ..." error of `operation`, naming the command that builds what is missing."""
+    module_name, attribute, command = LIBRARY[operation]
+    reason = reason or f"{module_name}.{attribute} is not in this install"
+    hint = "" if "benchmarks/" in reason else f" (built by `{command}`)"
+    return NotAvailable(f"not available: {reason}{hint}")
+
+
 def library_function(operation: str) -> Callable:
-    module_name, attribute, builder = LIBRARY[operation]
+    module_name, attribute, _ = LIBRARY[operation]
     try:
         function = getattr(importlib.import_module(module_name), attribute)
     except (ImportError, AttributeError):
-        raise NotAvailable(f"not available: {builder}") from None
+        raise missing(operation) from None
     if not callable(function):
-        raise NotAvailable(f"not available: {builder}")
+        raise missing(operation)
     return function
 
 
@@ -77,11 +80,11 @@ def _call(operation: str, image: Image.Image, *args, **options) -> Image.Image:
     try:
         result = function(image, *args, **options)
     except TypeError as error:  # a signature this studio does not know
-        raise NotAvailable(f"not available: {LIBRARY[operation][2]} ({error})") from None
+        raise missing(operation, f"{LIBRARY[operation][0]}.{LIBRARY[operation][1]}: {error}") from None
+    except NotAvailable:
+        raise
     except (FileNotFoundError, PixelforgeError) as error:  # e.g. weights not shipped yet
-        if isinstance(error, NotAvailable):
-            raise
-        raise NotAvailable(f"not available: {LIBRARY[operation][2]} ({error})") from None
+        raise missing(operation, str(error)) from None
     return _to_pil(result, image)
 
 
@@ -158,14 +161,14 @@ def restyle(image: Image.Image, style: str) -> Image.Image:
     if not style:
         shipped = style_choices()
         if not shipped:
-            raise NotAvailable(f"not available: no shipped style ({LIBRARY['restyle'][2]})")
+            raise missing("restyle", "no shipped style network")
         style = shipped[0]
     try:
         from ..edit.style import load_style_network
 
         network = load_style_network(style)
     except (ImportError, FileNotFoundError, PixelforgeError) as error:
-        raise NotAvailable(f"not available: style {style!r} ({error}; {LIBRARY['restyle'][2]})") from None
+        raise missing("restyle", f"style {style!r}: {error}") from None
     with torch.no_grad():
         return tensor_to_pil(function(network, pil_to_tensor(image)[None])[0])
 
@@ -177,7 +180,7 @@ def colorize(image: Image.Image) -> Image.Image:
 
         model = load_colorizer()
     except (ImportError, FileNotFoundError, PixelforgeError) as error:
-        raise NotAvailable(f"not available: {LIBRARY['colorize'][2]} ({error})") from None
+        raise missing("colorize", str(error)) from None
     with torch.no_grad():
         return tensor_to_pil(function(model, pil_to_tensor(image)[None])[0])
 

@@ -91,8 +91,8 @@ def test_a_missing_operation_says_what_builds_it(monkeypatch):
     from pixelforge.studio import operations
 
     monkeypatch.setitem(operations.LIBRARY, "restyle", ("pixelforge.edit.nonexistent", "stylize", "the style issue"))
-    assert available("restyle") == "not available: the style issue"
-    with pytest.raises(NotAvailable, match="not available: the style issue"):
+    assert available("restyle") == "not available: pixelforge.edit.nonexistent.stylize is not in this install (built by `the style issue`)"
+    with pytest.raises(NotAvailable, match="not available: pixelforge.edit.nonexistent.stylize"):
         operations.restyle(Image.new("RGB", (4, 4)), "starry")
 
 
