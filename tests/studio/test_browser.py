@@ -27,10 +27,15 @@ def _shown_image(page, selector: str) -> Image.Image:
     return Image.open(io.BytesIO(body))
 
 
-def test_generate_shows_samples(page):
+def test_generate_shows_samples_without_leaving_this_machine(page, studio_url):
+    elsewhere = []
+    page.on("request", lambda request: None if request.url.startswith((studio_url, "data:", "blob:"))
+            else elsewhere.append(request.url))
+    page.reload()
     page.click("#generate-button")
     image = _shown_image(page, "#generate-output")
     assert image.width > 100 and np.asarray(image).std() > 10  # a grid of digits, not a blank image
+    assert elsewhere == []  # no fonts, analytics or scripts fetched from the internet
 
 
 def test_inpaint_and_superres_a_real_photo(page, shared_datasets, tmp_path):
