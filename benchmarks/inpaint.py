@@ -141,7 +141,7 @@ def train(args: argparse.Namespace) -> None:
 
 EVAL_SETS = ("CBSD68", "Kodak24")
 BANDS = ((0.1, 0.2), (0.2, 0.3), (0.3, 0.4))
-EVAL_CACHE = ROOT / "benchmarks" / "cache" / "inpaint_eval.json"
+EVAL_CACHE = ROOT / "benchmarks" / "cache" / "inpaint_eval"   # one JSON per method: runs may overlap
 
 
 def _ssim_map(filled: np.ndarray, clean: np.ndarray) -> np.ndarray:
@@ -169,13 +169,32 @@ def image_metrics(filled: np.ndarray, clean: np.ndarray, hole: np.ndarray) -> di
             "ssim_known": float(ssim[~hole].mean()), "known_exact": bool((error[~hole] == 0).all())}
 
 
+ALL_METHODS = ("telea", "navier-stokes", "biharmonic", "learned")
+
+
+def _read_cache(methods) -> dict:
+    cache = {}
+    for method in methods:
+        file = EVAL_CACHE / f"{method}.json"
+        cache.update(json.loads(file.read_text()) if file.is_file() else {})
+    return cache
+
+
+def _write_cache(cache: dict, methods) -> None:
+    EVAL_CACHE.mkdir(parents=True, exist_ok=True)
+    for method in methods:
+        entries = {key: value for key, value in cache.items() if key.endswith(f"/{method}")}
+        (EVAL_CACHE / f"{method}.tmp").write_text(json.dumps(entries))
+        (EVAL_CACHE / f"{method}.tmp").replace(EVAL_CACHE / f"{method}.json")
+
+
 def evaluate(args: argparse.Namespace) -> None:
     from pixelforge.edit.inpaint import inpaint
     from pixelforge.edit.inpaint.api import pil_to_unit, unit_to_pil
 
     started = time.time()
-    cache = json.loads(EVAL_CACHE.read_text()) if EVAL_CACHE.is_file() and not args.smoke else {}
     methods = args.methods.split(",")
+    cache = {} if args.smoke else _read_cache(methods)
     seconds: dict[str, list[float]] = {method: [] for method in methods}
     for set_name in EVAL_SETS:
         paths = sorted((DATASETS / set_name).glob("*.png"))[: args.max_images]
@@ -195,9 +214,8 @@ def evaluate(args: argparse.Namespace) -> None:
                                   "seconds": seconds[method][-1]}
             print(f"{set_name} {path.name} done ({time.time() - started:.0f} s)", flush=True)
             if not args.smoke:
-                EVAL_CACHE.parent.mkdir(parents=True, exist_ok=True)
-                EVAL_CACHE.write_text(json.dumps(cache))
-    rows = summarize(cache, methods, args.max_images)
+                _write_cache(cache, methods)
+    rows = summarize(cache if args.smoke else _read_cache(ALL_METHODS), ALL_METHODS, args.max_images)
     columns = ["set", "coverage", "method", "images", "psnr", "ssim", "psnr_hole", "l1_hole", "ssim_hole",
                "l1_known", "ssim_known", "known_exact", "seconds"]
     print_table(rows, columns)
@@ -218,26 +236,48 @@ def evaluate(args: argparse.Namespace) -> None:
                                                           and ROOT in weights.parents else weights),
                 "training": provenance, "cpu_shared": "2 cores shared with other benchmark and training jobs"}
     if not args.smoke:
+        example_grid(methods=[m for m in ALL_METHODS if m in methods or m == "learned"], model=args.model)
         write_results("inpaint", rows, time.time() - started, {"protocol": protocol, "margins": margins})
 
 
-def summarize(cache: dict, methods: list[str], max_images: int | None) -> list[dict]:
+def example_grid(methods, model) -> Path:
+    """benchmarks/results/inpaint_examples.png: one 256x256 crop of kodim23 (20-30 % free-form mask):
+    masked input, each method, the original."""
+    from pixelforge.edit.inpaint import inpaint
+
+    path = sorted((DATASETS / "Kodak24").glob("*.png"))[22]
+    image = Image.open(path).convert("RGB").crop((256, 128, 512, 384))
+    hole = generate_mask(256, 256, "free-form", (0.2, 0.3), seed=22)
+    masked = np.where(hole[..., None], 255, np.asarray(image)).astype(np.uint8)
+    tiles = [masked] + [np.asarray(inpaint(image, hole, method=method, model=model)) for method in methods]
+    tiles.append(np.asarray(image))
+    out = ROOT / "benchmarks" / "results" / "inpaint_examples.png"
+    Image.fromarray(np.concatenate(tiles, axis=1)).save(out)
+    print(f"wrote {out}: masked | {' | '.join(methods)} | original")
+    return out
+
+
+def summarize(cache: dict, methods, max_images: int | None) -> list[dict]:
+    """Mean metrics per set, band and method, over the images that every evaluated method has."""
     rows = []
     for set_name in EVAL_SETS:
-        names = {path.name for path in sorted((DATASETS / set_name).glob("*.png"))[:max_images]}
+        allowed = {path.name for path in sorted((DATASETS / set_name).glob("*.png"))[:max_images]}
         for band_index, band in enumerate(BANDS):
-            for method in methods:
-                entries = [value for key, value in cache.items()
-                           if key.split("/")[0] == set_name and key.split("/")[1] in names
-                           and key.split("/")[2] == str(band_index) and key.split("/")[3] == method]
-                if not entries:
+            found = {method: {key.split("/")[1]: value for key, value in cache.items()
+                              if key.startswith(f"{set_name}/") and key.endswith(f"/{band_index}/{method}")}
+                     for method in methods}
+            found = {method: entries for method, entries in found.items() if entries}
+            common = allowed.intersection(*(entries.keys() for entries in found.values())) if found else set()
+            for method, entries in found.items():
+                chosen = [entries[name] for name in sorted(common)]
+                if not chosen:
                     continue
                 row = {"set": set_name, "coverage": f"{int(band[0] * 100)}-{int(band[1] * 100)}%",
-                       "method": "pixelforge" if method == "learned" else method, "images": len(entries)}
+                       "method": "pixelforge" if method == "learned" else method, "images": len(chosen)}
                 for metric in ("psnr", "ssim", "psnr_hole", "l1_hole", "ssim_hole", "l1_known", "ssim_known",
                                "seconds"):
-                    row[metric] = round(float(np.mean([entry[metric] for entry in entries])), 4)
-                row["known_exact"] = all(entry["known_exact"] for entry in entries)
+                    row[metric] = round(float(np.mean([entry[metric] for entry in chosen])), 4)
+                row["known_exact"] = all(entry["known_exact"] for entry in chosen)
                 rows.append(row)
     return rows
 
