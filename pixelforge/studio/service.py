@@ -99,7 +99,8 @@ class StudioService:
 
     def interpolate_seeds(self, label: str, seed_a: int, seed_b: int, steps: int = 8,
                           class_label: int | None = None) -> Image.Image:
-        """One row: the latent walk (slerp) from seed_a's latent to seed_b's (GANs and VAEs)."""
+        """One row: the latent walk (slerp) from seed_a's latent to seed_b's (GANs and VAEs); a conditional
+        model keeps one class along the row (class_label, or seed_a mod the number of classes when < 0)."""
         from ..edit import decode, interpolate, random_latents
         from ..edit.space import check_latent_model
 
@@ -110,6 +111,8 @@ class StudioService:
         with self._lock, torch.no_grad():
             ends = [random_latents(model, 1, make_generator(int(s))) for s in (seed_a, seed_b)]
             z = interpolate(ends[0][0], ends[1][0], int(steps))
+            if entry.num_classes and (class_label is None or class_label < 0):
+                class_label = int(seed_a) % entry.num_classes
             images = decode(model, z, self._labels(entry, class_label, int(steps)))
         return grid_image(images, nrow=int(steps))
 

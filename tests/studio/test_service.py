@@ -141,3 +141,14 @@ def test_studio_refuses_a_missing_checkpoint_folder(tmp_path):
     pixelforge.save_model(pixelforge.create_model("dcgan", width=8, latent_dim=8), user / "tiny-gan")
     labels = StudioService([user]).model_labels()
     assert "tiny-gan (checkpoint)" in labels
+
+
+def test_seed_strip_walks_between_the_two_seeds_samples(service):
+    """The strip's ends are the seeds' own samples (one class along the row for a conditional model)."""
+    label = "dcgan_mnist (shipped)"
+    strip = np.asarray(service.interpolate_seeds(label, 5, 9, steps=4))
+    first, last = (np.asarray(service.generate(label, seed=s, count=1)) for s in (5, 9))
+    strip, first, last = strip[::3, ::3], first[::12, ::12], last[::12, ::12]  # undo the display enlargement
+    assert strip.shape == (32, 4 * 30 + 2) and first.shape == (32, 32)  # 28x28 digits, 2-pixel padding
+    assert np.array_equal(strip[:, :32], first) and np.array_equal(strip[:, -32:], last)
+    assert not np.array_equal(strip[:, 30:62], first)  # the middle images lie between the ends
