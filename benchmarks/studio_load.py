@@ -4,7 +4,7 @@
 
 Starts `python -m pixelforge studio` on 127.0.0.1 in a subprocess, then runs `--clients`
 threads, each with its own gradio_client.Client, each sending requests back to back in a
-fixed rotation: generate (16 DCGAN samples), inpaint (OpenCV Telea, a 100x80 hole in Set5
+fixed rotation: generate (16 DCGAN samples), inpaint (the shipped learned inpainter, a 100x80 hole in Set5
 butterfly.png), super-resolution x2 (bicubic) and a conditional generate. Reports every
 request's latency (submit to result, queue waiting included), the errors, and throughput.
 The studio queues CPU work (one inference job at a time), so latency grows with clients
@@ -60,8 +60,8 @@ def requests(image: str, mask: str):
     editor = {"background": None, "layers": [], "composite": None}
     return [
         ("generate", "/generate", ["dcgan_mnist (shipped)", 0, 16, -1, 0, 0, 0]),
-        ("inpaint", "/edit", [handle_file(image), editor, handle_file(mask), "inpaint", "telea", "bicubic", 2, 0, ""]),
-        ("superres", "/edit", [handle_file(image), editor, None, "superres", "telea", "bicubic", 2, 0, ""]),
+        ("inpaint", "/edit", [handle_file(image), editor, handle_file(mask), "inpaint", "learned", "bicubic", 2, 0, None]),
+        ("superres", "/edit", [handle_file(image), editor, None, "superres", "learned", "bicubic", 2, 0, None]),
         ("generate_class", "/generate", ["conditional_dcgan_mnist (shipped)", 1, 16, 3, 0, 0, 0]),
     ]
 
@@ -82,6 +82,8 @@ def client_loop(url: str, index: int, stop_at: float, image: str, mask: str, rec
             status = result[-1] if isinstance(result, (list, tuple)) else ""
             if isinstance(status, str) and status.startswith("**Error"):
                 error = status
+            elif result[0] is None or (api_name == "/edit" and "done" not in status):
+                error = f"no image in the answer ({status!r})"
         except Exception as failure:  # noqa: BLE001 (counted and reported)
             error = f"{type(failure).__name__}: {failure}"
         with lock:

@@ -113,7 +113,7 @@ def _edit_tab(service: StudioService) -> None:
             sigma = gr.Number(0, label="Noise level sigma (denoise; 0 = blind)")
             styles = style_choices()
             style = gr.Dropdown(styles, value=styles[0] if styles else None, label="Style (restyle)",
-                                elem_id="edit-style")
+                                elem_id="edit-style", allow_custom_value=True)
             run = gr.Button("Apply", variant="primary", elem_id="edit-button")
     status = gr.Markdown(elem_id="edit-status")
     with gr.Row():
