@@ -31,12 +31,10 @@ def launch(host: str = "127.0.0.1", port: int = 7860, checkpoint_dirs: list[str 
     Only the studio's own assets and the files it produced are served: Gradio's file route
     refuses every path outside its upload/output cache (no `allowed_paths` are added).
     """
-    import gradio as gr
+    from .app import THEME_AT_LAUNCH, offline_theme
 
     app = create_app(checkpoint_dirs, max_pixels)
-    # System fonts: the default theme would fetch Google Fonts, and the studio works offline.
-    theme = gr.themes.Default(font=["ui-sans-serif", "system-ui", "sans-serif"],
-                              font_mono=["ui-monospace", "monospace"])
-    app.launch(server_name=host, server_port=port, share=share, prevent_thread_lock=not block, theme=theme,
-               show_error=False, max_file_size=max(64 * 1024 * 1024, max_pixels * 8), ssr_mode=False)
+    options = {"theme": offline_theme()} if THEME_AT_LAUNCH else {}
+    app.launch(server_name=host, server_port=port, share=share, prevent_thread_lock=not block, show_error=False,
+               max_file_size=max(64 * 1024 * 1024, max_pixels * 8), ssr_mode=False, **options)
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 import traceback
 
@@ -195,8 +196,18 @@ def _evaluate_tab(service: StudioService) -> None:
     button.click(run, [model, limit], report, api_name="evaluate", **INFERENCE)
 
 
+def offline_theme() -> gr.themes.Base:
+    """The default theme with system fonts: the stock one fetches Google Fonts, and the studio works offline."""
+    return gr.themes.Default(font=["ui-sans-serif", "system-ui", "sans-serif"],
+                             font_mono=["ui-monospace", "monospace"])
+
+
+THEME_AT_LAUNCH = "theme" in inspect.signature(gr.Blocks.launch).parameters  # Gradio 6; Gradio 5: Blocks(theme=)
+
+
 def build_app(service: StudioService) -> gr.Blocks:
-    with gr.Blocks(title="pixelforge studio", analytics_enabled=False) as app:
+    options = {} if THEME_AT_LAUNCH else {"theme": offline_theme()}
+    with gr.Blocks(title="pixelforge studio", analytics_enabled=False, **options) as app:
         gr.Markdown("# pixelforge studio\nGenerate, edit, explore and evaluate with the shipped models "
                     "(`pixelforge studio --checkpoints DIR` adds your own).")
         if service.missing_lines():
