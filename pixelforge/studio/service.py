@@ -164,13 +164,29 @@ class StudioService:
 
         entry, model = self.entry(label), self.model(label)
         images = self._model_images(model, [first, second])
-        labels = None if not entry.num_classes else self._labels(entry, class_label, 2)
+        labels = self._image_classes(entry, model, images, class_label)
         with self._lock:
             found = invert(model, images, y=labels, steps=int(inversion_steps), restarts=1)
             with torch.no_grad():
                 z = interpolate(found.latents[0], found.latents[1], int(steps))
-                walk = decode(model, z, None if labels is None else self._labels(entry, class_label, int(steps)))
+                # a conditional model: A's class for the first half of the walk, B's for the second
+                walk_labels = None if labels is None else labels[(torch.arange(int(steps)) * 2 >= int(steps)).long()]
+                walk = decode(model, z, walk_labels)
         return grid_image(torch.cat([images[:1], walk, images[1:]]), nrow=int(steps) + 2)
+
+    def _image_classes(self, entry: ModelEntry, model, images: torch.Tensor, class_label: int | None):
+        """Classes (2,) of two images for a conditional model: `class_label`, else the shipped MNIST
+        classifier's prediction for 28x28 gray 10-class models; None for an unconditional model."""
+        if not entry.num_classes:
+            return None
+        if class_label is not None and class_label >= 0:
+            return self._labels(entry, class_label, len(images))
+        if (model.config.image_size, model.config.channels, entry.num_classes) != (28, 1, 10):
+            raise ConfigError("a conditional model needs the images' class: give a class")
+        from ..metrics.domain import shipped_classifier
+
+        with torch.no_grad():
+            return shipped_classifier("mnist").logits(images).argmax(dim=1)
 
     def neighbours(self, label: str, seed: int = 0, count: int = 4, k: int = 5) -> Image.Image:
         """Samples (first column) and their k nearest training images by pixel distance."""

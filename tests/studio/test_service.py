@@ -152,3 +152,19 @@ def test_seed_strip_walks_between_the_two_seeds_samples(service):
     assert strip.shape == (32, 4 * 30 + 2) and first.shape == (32, 32)  # 28x28 digits, 2-pixel padding
     assert np.array_equal(strip[:, :32], first) and np.array_equal(strip[:, -32:], last)
     assert not np.array_equal(strip[:, 30:62], first)  # the middle images lie between the ends
+
+
+def test_explore_walks_between_two_uploaded_digits(service, tmp_path):
+    from pixelforge.images import tensor_to_pil
+
+    digits = pixelforge.load_dataset("embedded-mnist", split="test").batch(torch.arange(2))[0]
+    paths = [tmp_path / f"digit{i}.png" for i in range(2)]
+    for digit, path in zip(digits, paths):
+        tensor_to_pil(digit).save(path)
+    strip = np.asarray(service.interpolate_images("conditional_dcgan_mnist (shipped)", *paths, steps=4,
+                                                  inversion_steps=10))[::3, ::3]  # undo the enlargement
+    assert strip.shape == (32, 6 * 30 + 2)  # A, 4 decoded latents, B
+    upload = np.asarray(Image.open(paths[0]))
+    assert np.array_equal(strip[2:30, 2:30], upload)  # the first cell is upload A itself
+    with pytest.raises(DataError, match="missing.png: no such file"):
+        service.interpolate_images("dcgan_mnist (shipped)", paths[0], str(tmp_path / "missing.png"))
