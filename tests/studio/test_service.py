@@ -161,8 +161,8 @@ def test_explore_walks_between_two_uploaded_digits(service, tmp_path):
     paths = [tmp_path / f"digit{i}.png" for i in range(2)]
     for digit, path in zip(digits, paths):
         tensor_to_pil(digit).save(path)
-    strip = np.asarray(service.interpolate_images("conditional_dcgan_mnist (shipped)", *paths, steps=4,
-                                                  inversion_steps=10))[::3, ::3]  # undo the enlargement
+    strip = np.asarray(service.interpolate_images("dcgan_mnist (shipped)", *paths, steps=4,
+                                                  inversion_steps=5))[::3, ::3]  # undo the enlargement
     assert strip.shape == (32, 6 * 30 + 2)  # A, 4 decoded latents, B
     upload = np.asarray(Image.open(paths[0]))
     assert np.array_equal(strip[2:30, 2:30], upload)  # the first cell is upload A itself
