@@ -168,3 +168,15 @@ def test_explore_walks_between_two_uploaded_digits(service, tmp_path):
     assert np.array_equal(strip[2:30, 2:30], upload)  # the first cell is upload A itself
     with pytest.raises(DataError, match="missing.png: no such file"):
         service.interpolate_images("dcgan_mnist (shipped)", paths[0], str(tmp_path / "missing.png"))
+
+
+@pytest.mark.parametrize("operation", ["superres", "denoise", "restyle", "colorize"])
+def test_every_edit_runs_or_names_what_builds_it(service, photo, operation):
+    small = photo.resize((48, 48))
+    try:
+        result, compare = service.edit(operation, small, method="network")
+    except NotAvailable as missing:
+        assert str(missing).startswith("not available: ") and "benchmarks/" in str(missing)
+        return
+    expected = (96, 96) if operation == "superres" else (48, 48)
+    assert result.size == expected and result.mode in ("L", "RGB") and compare.height == expected[1]
