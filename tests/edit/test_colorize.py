@@ -61,7 +61,7 @@ def test_cli_colorize_end_to_end_with_alpha(shared_datasets, tmp_path):
     assert main(["edit", "colorize", str(source), str(out)]) == 0
     with Image.open(out) as result:
         assert result.mode == "RGBA" and result.size == (121, 83)
-        assert list(result.getchannel("A").getdata()) == list(picture.getchannel("A").getdata())
+        assert np.array_equal(np.array(result.getchannel("A")), np.array(picture.getchannel("A")))
 
 
 def test_unknown_colorizer_is_a_clear_error(tmp_path, capsys):
