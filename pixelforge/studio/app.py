@@ -106,8 +106,8 @@ def _edit_tab(service: StudioService) -> None:
         with gr.Column():
             operation = gr.Radio(EDIT_OPERATIONS, value="inpaint", label="Operation", elem_id="edit-operation")
             method = gr.Dropdown(inpaint_methods(), value=default_inpaint_method(), elem_id="edit-method",
-                                 label="Inpainting method (learned: shipped network; telea, navier-stokes: OpenCV; "
-                                       "biharmonic: scikit-image)")
+                                 label="Inpainting method (telea: OpenCV, best in benchmarks/results/inpaint.json; "
+                                       "navier-stokes: OpenCV; biharmonic: scikit-image; learned: shipped network)")
             upscaler = gr.Radio(["network", "bicubic"], label="Super-resolution method", elem_id="edit-sr-method",
                                 value="bicubic" if "superres" in unready else "network")
             scale = gr.Radio([2, 3, 4], value=2, label="Super-resolution scale", elem_id="edit-scale")
