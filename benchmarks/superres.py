@@ -36,7 +36,7 @@ from common import print_table, write_results  # noqa: E402
 DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "restoration"
 RUN_DIR = Path(__file__).resolve().parent / "cache" / "superres_run"
 WIDTH, DEPTH, SCALES = 48, 6, (2, 3, 4)
-SETTINGS = PatchTraining(steps=8000, batch_size=32, patch_size=48, learning_rate=1e-3, checkpoint_every=250, seed=0)
+SETTINGS = PatchTraining(steps=4000, batch_size=32, patch_size=48, learning_rate=1e-3, checkpoint_every=250, seed=0)
 # Y-PSNR / SSIM from the papers: bicubic, SRCNN, FSRCNN (Dong et al. 2016), VDSR (Kim et al. 2016),
 # EDSR (Lim et al. 2017). Set5 / Set14.
 ANCHORS = {
@@ -57,7 +57,7 @@ def train(args) -> None:
     summary = train_patches(model, lambda g: superres_batch(images, SETTINGS, g, SCALES), SETTINGS, RUN_DIR,
                             resume=args.resume, time_limit_s=args.minutes * 60)
     summary.update(data=f"T91 + Train400 luma ({len(images)} images)", cpu="1 thread, CPU shared with other jobs",
-                   command="python benchmarks/superres.py --train" + (" --resume" if args.resume else ""))
+                   command=f"python benchmarks/superres.py --train --minutes {args.minutes:g}" + (" --resume" if args.resume else ""))
     save_weights(model, "multiscale_espcn", WEIGHTS_DIR / SUPERRES_WEIGHTS, training=summary)
     print(f"wrote {WEIGHTS_DIR / SUPERRES_WEIGHTS}: {summary['steps_done']} steps, {summary['train_seconds']:.0f} s")
 
