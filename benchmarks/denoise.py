@@ -1,7 +1,7 @@
 """Denoising: a blind DnCNN-style gray denoiser vs classical baselines vs paper anchors.
 
     python benchmarks/denoise.py --train [--resume] [--minutes 25]   # trains, writes the shipped weights
-    python benchmarks/denoise.py [--bm3d-images 4]                   # evaluates, writes results/denoise.json
+    python benchmarks/denoise.py [--bm3d-images 4] [--color-images 16]                   # evaluates, writes results/denoise.json
 
 Training (the command that produced pixelforge/weights/denoise_dncnn_gray): DnCNN with
 DEPTH x WIDTH (smaller than the paper's 17 x 64, to fit a CPU budget), 40x40 patches of
@@ -13,7 +13,9 @@ with a fixed seed (torch.Generator seeded with 1000 + sigma, one draw per image 
 order); the noisy image is not clipped or rounded (as in the DnCNN paper) except for
 OpenCV, which needs 8-bit input. PSNR/SSIM on 0..255 of the output clipped to [0, 1], no
 border crop (pixelforge.metrics.restoration). Gray sets: BSD68, Set12; colour: CBSD68
-(the gray model applied per R, G, B channel).
+(the gray model applied per R, G, B channel; PSNR over R, G, B). For CPU time, BM3D runs on
+the first --bm3d-images images of each set and the classical methods on the first
+--color-images of CBSD68; pixelforge is reported on all images and on each such subset.
 """
 
 from __future__ import annotations
@@ -56,7 +58,8 @@ def train(args) -> None:
     summary = train_patches(model, lambda g: denoise_batch(images, SETTINGS, g), SETTINGS, RUN_DIR,
                             resume=args.resume, time_limit_s=args.minutes * 60)
     summary.update(data=f"Train400 ({len(images)} gray 180x180 images)", cpu="1 thread, CPU shared with other jobs",
-                   command="python benchmarks/denoise.py --train" + (" --resume" if args.resume else ""))
+                   command=f"python benchmarks/denoise.py --train --minutes {args.minutes:g}"
+                   + (" --resume" if args.resume else ""))
     save_weights(model, "dncnn", WEIGHTS_DIR / DENOISE_WEIGHTS, training=summary)
     print(f"wrote {WEIGHTS_DIR / DENOISE_WEIGHTS}: {summary['steps_done']} steps, {summary['train_seconds']:.0f} s")
 
@@ -147,8 +150,9 @@ def evaluate(args) -> None:
             noisy_psnr, _ = score(noisy, clean)
             rows.append({"set": name, "sigma": sigma, "method": "noisy input", "psnr": noisy_psnr,
                          "num_images": len(clean)})
+            subset = args.color_images if SETS[name] == 3 else None
             for method in METHODS:
-                limit = args.bm3d_images if method == "BM3D" else None
+                limit = args.bm3d_images if method == "BM3D" else subset
                 key = f"{name}/{sigma}/{method}/{limit}"
                 if key not in cache:
                     cache[key] = run_method(method, clean, noisy, sigma, limit)
@@ -156,9 +160,11 @@ def evaluate(args) -> None:
                 rows.append({"set": name, "sigma": sigma, **cache[key]})
             if not args.baselines_only:
                 rows.append({"set": name, "sigma": sigma, **run_method("pixelforge DnCNN", clean, noisy, sigma)})
-                rows.append({"set": name, "sigma": sigma, **run_method("pixelforge DnCNN", clean, noisy, sigma,
-                                                                       args.bm3d_images),
-                             "method": f"pixelforge DnCNN (BM3D's {args.bm3d_images} images)"})
+                for limit in sorted({args.bm3d_images, subset or len(clean)}):
+                    if limit < len(clean):
+                        rows.append({"set": name, "sigma": sigma, **run_method("pixelforge DnCNN", clean, noisy,
+                                                                               sigma, limit),
+                                     "method": f"pixelforge DnCNN (first {limit} images)"})
             for paper, values in ANCHORS[name].items():
                 rows.append({"set": name, "sigma": sigma, "method": f"paper: {paper}", "psnr": values[sigma]})
             print_table([r for r in rows if r["set"] == name and r["sigma"] == sigma],
@@ -179,6 +185,8 @@ def main() -> None:
     parser.add_argument("--resume", action="store_true", help="continue the training run in benchmarks/cache")
     parser.add_argument("--minutes", type=float, default=25.0, help="training time limit")
     parser.add_argument("--bm3d-images", type=int, default=4, help="BM3D on the first N images of each set")
+    parser.add_argument("--color-images", type=int, default=16,
+                        help="classical methods on the first N colour images (CBSD68), for CPU time")
     parser.add_argument("--baselines-only", action="store_true", help="only the classical methods (cached)")
     args = parser.parse_args()
     if args.train:

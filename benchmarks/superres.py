@@ -57,7 +57,8 @@ def train(args) -> None:
     summary = train_patches(model, lambda g: superres_batch(images, SETTINGS, g, SCALES), SETTINGS, RUN_DIR,
                             resume=args.resume, time_limit_s=args.minutes * 60)
     summary.update(data=f"T91 + Train400 luma ({len(images)} images)", cpu="1 thread, CPU shared with other jobs",
-                   command=f"python benchmarks/superres.py --train --minutes {args.minutes:g}" + (" --resume" if args.resume else ""))
+                   command=f"python benchmarks/superres.py --train --minutes {args.minutes:g}"
+                   + (" --resume" if args.resume else ""))
     save_weights(model, "multiscale_espcn", WEIGHTS_DIR / SUPERRES_WEIGHTS, training=summary)
     print(f"wrote {WEIGHTS_DIR / SUPERRES_WEIGHTS}: {summary['steps_done']} steps, {summary['train_seconds']:.0f} s")
 
