@@ -7,7 +7,9 @@
 - mnist-halves: FID between the first and the last 5,000 MNIST test digits (small, not 0),
   between two random halves, and of a set with itself (0 up to rounding).
 - cifar10: FID(CIFAR-10 train 50k, CIFAR-10 test 10k); clean-fid's tables give about 3.1
-  (legacy resize). 60k Inception passes: about 3.4 core-hours on this CPU, minutes on a GPU.
+  (legacy resize). 60k Inception passes: about 2.4 core-hours on this CPU, minutes on a GPU.
+  The extraction is saved in pieces of 5,000 images: run the same command again after an
+  interruption and it resumes at the first missing piece.
 
 Reference features are cached under --cache-dir (the GAN benchmarks read the same files).
 """

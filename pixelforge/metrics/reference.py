@@ -6,6 +6,11 @@ resize, input scaling). It lives under `<data root>/reference-statistics/` (or a
 you give) and holds `features` (N, D) float32, `mean` (D,) and `covariance` (D, D) float64
 and `metadata` (the key, as JSON). It is written to a temporary file and renamed into place,
 so readers never see half a file; a file that cannot be read is recomputed and replaced.
+
+Large sets are extracted in pieces of `piece_size` images, each saved beside the final file
+(`<name>.part-<start>-<stop>.npz`, same key) as soon as it is done: an interrupted extraction
+(CIFAR-10 train is about two core-hours of Inception on a CPU) resumes at the first missing
+piece instead of starting again. The pieces are removed once the whole file is written.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import hashlib
 import json
 import os
 import re
+import time
 import uuid
 import warnings
 import zipfile
@@ -29,6 +35,7 @@ from .feature_sets import FeatureSet, compute_features, describe_extractor
 from .features import default_extractor
 
 CACHE_FOLDER_NAME = "reference-statistics"
+PIECE_SIZE = 5000
 
 
 def reference_key(dataset: ImageDataset, num_images: int, extractor_protocol: dict) -> dict:
@@ -49,13 +56,15 @@ def reference_path(key: dict, cache_dir: Path) -> Path:
 def reference_features(dataset: str | Path | ImageDataset, split: str = "test", extractor: nn.Module | None = None,
                        num_images: int | None = None, cache_dir: str | Path | None = None,
                        data_root: str | Path | None = None, batch_size: int | None = None,
-                       device: str | torch.device | None = None, progress: bool = True) -> FeatureSet:
+                       device: str | torch.device | None = None, progress: bool = True,
+                       piece_size: int = PIECE_SIZE) -> FeatureSet:
     """Features and statistics of the first `num_images` (default all) images of a dataset split.
 
     `dataset`: a name or path for pixelforge.load_dataset (with `split`, `data_root`), or an
     ImageDataset (already resized as wanted). Read from the cache when a file with the same
     key exists, else computed with `extractor` (default: FID Inception, "legacy" resize) and saved.
-    `description["cache"]` says "read" or "written" and gives the file.
+    `description["cache"]` says "read" or "written" and gives the file. Sets larger than
+    `piece_size` are extracted resumably, piece by piece (see the module docstring).
     """
     if not isinstance(dataset, ImageDataset):
         dataset = load_dataset(dataset, split=split, data_root=data_root)
@@ -71,25 +80,76 @@ def reference_features(dataset: str | Path | ImageDataset, split: str = "test", 
     cached = _read(path, key)
     if cached is not None:
         return cached
-    feature_set = compute_features(dataset, extractor, batch_size=batch_size, device=device, limit=count,
-                                   progress=progress)
+    if piece_size < 1:
+        raise ConfigError(f"piece_size={piece_size}: expected a positive number of images")
+    if count <= piece_size:
+        feature_set = compute_features(dataset, extractor, batch_size=batch_size, device=device, limit=count,
+                                       progress=progress)
+    else:
+        feature_set = _compute_in_pieces(dataset, count, extractor, path, key, piece_size, batch_size, device,
+                                         progress)
     _write(path, key, feature_set)
+    for piece in _piece_paths(path, count, piece_size):
+        piece.unlink(missing_ok=True)
     feature_set.description["cache"] = {"status": "written", "file": str(path)}
     return feature_set
 
 
-def _read(path: Path, key: dict) -> FeatureSet | None:
+def _piece_paths(path: Path, count: int, piece_size: int) -> list[Path]:
+    return [path.with_name(f"{path.stem}.part-{start}-{min(start + piece_size, count)}.npz")
+            for start in range(0, count, piece_size)]
+
+
+def _compute_in_pieces(dataset: ImageDataset, count: int, extractor: nn.Module, path: Path, key: dict,
+                       piece_size: int, batch_size: int | None, device, progress: bool) -> FeatureSet:
+    """Features of the first `count` images, piece by piece, reusing pieces an earlier run saved."""
+    pieces, seconds, reused = [], 0.0, 0
+    paths = _piece_paths(path, count, piece_size)
+    for index, piece_path in enumerate(paths):
+        start = index * piece_size
+        stop = min(start + piece_size, count)
+        piece_key = dict(key, piece=[start, stop])
+        stored = _read_arrays(piece_path, piece_key, ("features",), "piece of reference features")
+        if stored is not None:
+            features, metadata = stored[0], stored[1]
+            reused += 1
+        else:
+            if progress:
+                print(f"{path.stem}: images {start}..{stop} of {count} (piece {index + 1}/{len(paths)})")
+            began = time.perf_counter()
+            piece = compute_features(dataset.subset(torch.arange(start, stop)), extractor, batch_size=batch_size,
+                                     device=device, progress=progress)
+            features, metadata = piece.features.numpy(), {"seconds": time.perf_counter() - began}
+            _save_npz(piece_path, features=features, metadata=np.array(json.dumps({"key": piece_key, **metadata})))
+        seconds += metadata["seconds"]
+        pieces.append(torch.from_numpy(features))
+    description = {"source": dataset.name, "split": dataset.split, "dataset_source": dataset.source,
+                   "num_images": count, "image_shape": [dataset.channels, *dataset.image_size],
+                   "extractor": describe_extractor(extractor), "extraction_seconds": round(seconds, 3),
+                   "pieces": {"size": piece_size, "count": len(paths), "reused_from_an_earlier_run": reused}}
+    return FeatureSet(torch.cat(pieces), description)
+
+
+def _read_arrays(path: Path, key: dict, names: tuple[str, ...], what: str) -> tuple | None:
+    """(*arrays named `names`, metadata) from a cache file whose key matches, else None (with a
+    warning when the file exists but cannot be read: it is then computed again)."""
     if not path.is_file():
         return None
     try:
         with np.load(path, allow_pickle=False) as stored:
             metadata = json.loads(str(stored["metadata"]))
-            features, mean, covariance = stored["features"], stored["mean"], stored["covariance"]
+            arrays = tuple(stored[name] for name in names)
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, json.JSONDecodeError) as error:
-        warnings.warn(f"{path}: unreadable reference statistics ({error}); computing them again", stacklevel=3)
+        warnings.warn(f"{path}: unreadable {what} ({error}); computing again", stacklevel=4)
         return None
-    if metadata.get("key") != key:
+    return (*arrays, metadata) if metadata.get("key") == key else None
+
+
+def _read(path: Path, key: dict) -> FeatureSet | None:
+    stored = _read_arrays(path, key, ("features", "mean", "covariance"), "reference statistics")
+    if stored is None:
         return None
+    features, mean, covariance, metadata = stored
     description = dict(metadata["description"], cache={"status": "read", "file": str(path)})
     return FeatureSet(torch.from_numpy(features), description, statistics=(mean, covariance))
 
@@ -97,12 +157,17 @@ def _read(path: Path, key: dict) -> FeatureSet | None:
 def _write(path: Path, key: dict, feature_set: FeatureSet) -> None:
     mean, covariance = feature_set.statistics()
     metadata = json.dumps({"key": key, "description": feature_set.description}, sort_keys=True)
+    _save_npz(path, features=feature_set.features.numpy(), mean=mean, covariance=covariance,
+              metadata=np.array(metadata))
+
+
+def _save_npz(path: Path, **arrays: np.ndarray) -> None:
+    """Write `arrays` to `path` through a temporary file renamed into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
     try:
         with open(temporary, "wb") as handle:
-            np.savez(handle, features=feature_set.features.numpy(), mean=mean, covariance=covariance,
-                     metadata=np.array(metadata))
+            np.savez(handle, **arrays)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)

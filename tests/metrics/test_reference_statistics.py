@@ -56,3 +56,35 @@ def test_named_datasets_default_to_the_data_root(tiny_features, tmp_path):
                                   data_root=tmp_path, progress=False)
     assert features.description["cache"]["file"].startswith(str(tmp_path / "reference-statistics"))
     assert features.description["split"] == "test" and len(features) == 20
+
+
+def test_an_interrupted_extraction_resumes_at_the_first_missing_piece(digits, tiny_features, tmp_path):
+    whole = reference_features(digits, extractor=tiny_features(), num_images=50, cache_dir=tmp_path / "whole",
+                               batch_size=10, progress=False)
+    tmp_path = tmp_path / "pieces"
+
+    class Crash(RuntimeError):
+        pass
+
+    crashing = tiny_features()
+    network = crashing.forward
+
+    def crash_on_the_third_piece(images):  # pieces of 20 images, batches of 20: call 3 is piece 3
+        if crashing.calls == 2:
+            raise Crash
+        return network(images)
+
+    crashing.forward = crash_on_the_third_piece
+    with pytest.raises(Crash):
+        reference_features(digits, extractor=crashing, num_images=50, cache_dir=tmp_path,
+                           batch_size=20, piece_size=20, progress=False)
+    assert sorted(path.name.split(".part-")[1] for path in tmp_path.glob("*.part-*")) == ["0-20.npz", "20-40.npz"]
+    resumed_with = tiny_features()
+    resumed = reference_features(digits, extractor=resumed_with, num_images=50, cache_dir=tmp_path, batch_size=20,
+                                 piece_size=20, progress=False)
+    assert resumed_with.calls == 1  # only the last 10 images went through the network
+    assert resumed.description["pieces"]["reused_from_an_earlier_run"] == 2
+    torch.testing.assert_close(resumed.features, whole.features)
+    assert [path.name for path in tmp_path.iterdir()] == [resumed.description["cache"]["file"].split("/")[-1]]
+    again = reference_features(digits, extractor=resumed_with, num_images=50, cache_dir=tmp_path, progress=False)
+    assert again.description["cache"]["status"] == "read" and resumed_with.calls == 1
