@@ -31,7 +31,8 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from pixelforge.edit.restore.training import PatchTraining, denoise_batch, read_luma_folder, train_patches  # noqa: E402
-from pixelforge.edit.restore.weights import DENOISE_WEIGHTS, WEIGHTS_DIR, save_weights  # noqa: E402
+from pixelforge.edit.restore.weights import DENOISE_WEIGHTS, WEIGHTS_DIR  # noqa: E402
+from pixelforge.models.pretrained import save_pretrained  # noqa: E402
 from pixelforge.models.restoration import DnCNN  # noqa: E402
 
 from common import print_table, write_results  # noqa: E402
@@ -60,7 +61,7 @@ def train(args) -> None:
     summary.update(data=f"Train400 ({len(images)} gray 180x180 images)", cpu="1 thread, CPU shared with other jobs",
                    command=f"python benchmarks/denoise.py --train --minutes {args.minutes:g}"
                    + (" --resume" if args.resume else ""))
-    save_weights(model, "dncnn", WEIGHTS_DIR / DENOISE_WEIGHTS, training=summary)
+    save_pretrained(model, WEIGHTS_DIR / DENOISE_WEIGHTS, "dncnn", provenance=summary)
     print(f"wrote {WEIGHTS_DIR / DENOISE_WEIGHTS}: {summary['steps_done']} steps, {summary['train_seconds']:.0f} s")
 
 

@@ -37,7 +37,6 @@ from pixelforge.metrics.domain import evaluate_domain_fid  # noqa: E402
 from pixelforge.metrics.feature_sets import compute_features  # noqa: E402
 from pixelforge.metrics.features import default_extractor  # noqa: E402
 from pixelforge.metrics.reference import reference_features  # noqa: E402
-from pixelforge.metrics.sample_quality import sample_batches  # noqa: E402
 
 from common import RESULTS, print_table, write_results  # noqa: E402
 

@@ -43,7 +43,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -201,7 +200,6 @@ def _write_cache(cache: dict, methods) -> None:
 
 def evaluate(args: argparse.Namespace) -> None:
     from pixelforge.edit.inpaint import inpaint
-    from pixelforge.edit.inpaint.api import pil_to_unit, unit_to_pil
 
     started = time.time()
     methods = args.methods.split(",")

@@ -28,7 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import torch  # noqa: E402
 
 from pixelforge.edit.restore.training import PatchTraining, read_luma_folder, superres_batch, train_patches  # noqa: E402
-from pixelforge.edit.restore.weights import SUPERRES_WEIGHTS, WEIGHTS_DIR, load_weights, save_weights  # noqa: E402
+from pixelforge.edit.restore.weights import SUPERRES_WEIGHTS, WEIGHTS_DIR, load_weights  # noqa: E402
+from pixelforge.models.pretrained import save_pretrained  # noqa: E402
 from pixelforge.models.restoration import MultiScaleESPCN  # noqa: E402
 
 from common import print_table, write_results  # noqa: E402
@@ -59,7 +60,7 @@ def train(args) -> None:
     summary.update(data=f"T91 + Train400 luma ({len(images)} images)", cpu="1 thread, CPU shared with other jobs",
                    command=f"python benchmarks/superres.py --train --minutes {args.minutes:g}"
                    + (" --resume" if args.resume else ""))
-    save_weights(model, "multiscale_espcn", WEIGHTS_DIR / SUPERRES_WEIGHTS, training=summary)
+    save_pretrained(model, WEIGHTS_DIR / SUPERRES_WEIGHTS, "multiscale_espcn", provenance=summary)
     print(f"wrote {WEIGHTS_DIR / SUPERRES_WEIGHTS}: {summary['steps_done']} steps, {summary['train_seconds']:.0f} s")
 
 

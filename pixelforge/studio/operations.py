@@ -9,7 +9,6 @@ pixelforge.edit.inpaint is missing) and bicubic resizing (MATLAB's imresize).
 from __future__ import annotations
 
 import importlib
-from pathlib import Path
 from typing import Callable
 
 import numpy as np

@@ -15,7 +15,7 @@ import torch
 from PIL import Image
 
 from ..errors import ConfigError, DataError
-from ..images import make_grid, pil_to_tensor, tensor_to_pil
+from ..images import make_grid, pil_to_tensor
 from ..runtime import make_generator
 from . import operations
 from .catalog import ModelCache, ModelEntry, missing_families, scan

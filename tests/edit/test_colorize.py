@@ -45,7 +45,6 @@ def test_colorize_output_shape_range_and_lightness(channels):
 
 
 def test_shipped_colorizer_keeps_lightness_on_a_real_image(shared_datasets):
-    truth = to_float(read_image_uint8(shared_datasets / "restoration" / "CBSD68" / "101087.png", channels=3))
     gray = to_float(read_image_uint8(shared_datasets / "restoration" / "CBSD68" / "101087.png", channels=1))
     colour = colorize(load_colorizer(), gray[None])
     assert colour.shape == (1, 3, *gray.shape[-2:])

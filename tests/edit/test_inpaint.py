@@ -12,7 +12,7 @@ from pixelforge.edit.inpaint import (generate_mask, load_inpainting_model, read_
                                      save_mask)
 from pixelforge.edit.inpaint.api import pil_to_unit
 from pixelforge.edit.inpaint.masks import MASK_KINDS, mask_from_array
-from pixelforge.errors import ConfigError, DataError
+from pixelforge.errors import CheckpointError, ConfigError, DataError
 from pixelforge.models.inpainting import InpaintingConfig, InpaintingUNet, push_pull_fill
 
 TINY = InpaintingConfig(channels=4, depth=2, dilations=(2,))
@@ -134,7 +134,7 @@ def test_saved_weights_load_to_the_same_network(tiny_model, tmp_path):
     loaded = load_inpainting_model(tmp_path / "weights")
     images, hole = torch.rand(1, 3, 16, 16) * 2 - 1, torch.rand(1, 1, 16, 16) < 0.4
     assert torch.equal(loaded(images, hole), tiny_model(images, hole))
-    with pytest.raises(ConfigError, match="not an inpainting model folder"):
+    with pytest.raises(CheckpointError, match="expected a weights folder with config.json"):
         load_inpainting_model(tmp_path)
 
 

@@ -11,7 +11,7 @@ from pixelforge.edit.style import (PerceptualConfig, PerceptualLoss, gram_matrix
                                    shipped_styles, stylize_fast, stylize_optimize)
 from pixelforge.errors import ConfigError
 from pixelforge.images import read_image_uint8
-from pixelforge.models.pretrained import load_pretrained, save_pretrained
+from pixelforge.models.pretrained import save_pretrained
 from pixelforge.models.style_network import StyleNetwork, StyleNetworkConfig
 
 TINY = PerceptualConfig(content_block="Conv2d_4a_3x3", style_blocks=("Conv2d_1a_3x3", "Conv2d_2b_3x3"))

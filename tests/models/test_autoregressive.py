@@ -136,7 +136,6 @@ def test_colour_softmax_green_given_red_and_blue_given_red_and_green_sum_to_one(
 def test_logistic_mixture_channel_conditionals_are_normalized_and_multiply_to_the_joint():
     head = LogisticMixtureHead(channels=3, num_mixtures=3)
     raw = torch.randn(1, head.raw_channels(), 1, 1, generator=torch.Generator().manual_seed(0))
-    levels = torch.arange(256) / 127.5 - 1
     x = torch.tensor([[0.2, -0.4, 0.9]])
     params = head.params(raw, x[:, :, None, None])[:, :, :, 0, 0]        # (1, C, 3K)
     for channel in range(3):  # Σ_v p(x_c = v | x_<c) = 1

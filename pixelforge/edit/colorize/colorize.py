@@ -29,7 +29,7 @@ def load_colorizer(name_or_folder: str | Path = SHIPPED_COLORIZER) -> Colorizer:
             names = sorted(p.name for p in WEIGHTS.glob("colorize_*"))
             raise ConfigError(f"colorizer {name_or_folder!r}: no such folder or shipped name; shipped: {names}")
         folder = shipped
-    return load_pretrained(folder, KIND, Colorizer, ColorizerConfig)
+    return load_pretrained(folder, KIND, lambda kind, config: Colorizer(ColorizerConfig(**config)))
 
 
 def to_lightness(image: torch.Tensor) -> torch.Tensor:

@@ -5,54 +5,27 @@ written by `python benchmarks/inpaint.py --phase train` (see that script for the
 from __future__ import annotations
 
 import functools
-import json
 from pathlib import Path
 
 import torch
-from safetensors.torch import load_file, save_file
 
-from ...errors import ConfigError, DataError
 from ...models.inpainting import InpaintingConfig, InpaintingUNet
+from ...models.pretrained import load_pretrained, save_pretrained
 
 SHIPPED_WEIGHTS = Path(__file__).resolve().parents[2] / "weights" / "inpaint_unet"
-FORMAT = "pixelforge-inpainting"
+KIND = "inpainting-unet"
 
 
 def save_inpainting_model(model: InpaintingUNet, folder: str | Path, provenance: dict | None = None,
                           half: bool = True) -> Path:
     """Write `folder`/config.json and `folder`/model.safetensors (fp16 when `half`)."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    state = {key: (value.half() if half else value.float()).contiguous() for key, value in model.state_dict().items()}
-    save_file(state, str(folder / "model.safetensors"))
-    (folder / "model.safetensors").chmod(0o644)   # safetensors writes 0600; shipped files must be readable
-    config = {"format": FORMAT, "format_version": 1, "model": "InpaintingUNet", "config": model.config.to_dict(),
-              "provenance": provenance or {}}
-    (folder / "config.json").write_text(json.dumps(config, indent=2) + "\n")
-    return folder
+    return save_pretrained(model, folder, KIND, provenance, dtype=torch.float16 if half else torch.float32)
 
 
 def load_inpainting_model(folder: str | Path | None = None) -> InpaintingUNet:
     """Load a folder written by `save_inpainting_model` (default: the shipped weights), float32, eval mode."""
-    folder = Path(folder) if folder is not None else SHIPPED_WEIGHTS
-    if folder.is_file():
-        folder = folder.parent
-    config_file, weights_file = folder / "config.json", folder / "model.safetensors"
-    if not config_file.is_file() or not weights_file.is_file():
-        raise ConfigError(f"{folder}: not an inpainting model folder (expected config.json and model.safetensors)")
-    try:
-        config = json.loads(config_file.read_text())
-    except json.JSONDecodeError as error:
-        raise DataError(f"{config_file}: not valid JSON ({error})") from None
-    if config.get("format") != FORMAT:
-        raise ConfigError(f"{folder}: a {config.get('format')!r} folder; expected an inpainting model ({FORMAT})")
-    model = InpaintingUNet(InpaintingConfig(**config["config"]))
-    state = {key: value.float() for key, value in load_file(str(weights_file)).items()}
-    try:
-        model.load_state_dict(state)
-    except RuntimeError as error:
-        raise DataError(f"{weights_file}: weights do not match config.json ({error})") from None
-    return model.eval()
+    return load_pretrained(folder if folder is not None else SHIPPED_WEIGHTS, KIND,
+                           lambda kind, config: InpaintingUNet(InpaintingConfig(**config)))
 
 
 @functools.lru_cache(maxsize=2)

@@ -28,7 +28,7 @@ def load_style_network(name_or_folder: str | Path) -> StyleNetwork:
         if not folder.is_dir():
             raise ConfigError(f"style model {str(name_or_folder)!r}: not a weights folder nor a shipped style; "
                               f"shipped styles: {', '.join(shipped_styles()) or 'none'}")
-    return load_pretrained(folder, KIND, StyleNetwork, StyleNetworkConfig)
+    return load_pretrained(folder, KIND, lambda kind, config: StyleNetwork(StyleNetworkConfig(**config)))
 
 
 @torch.no_grad()
