@@ -13,7 +13,10 @@ CIFAR-10 <= 10 with a GPU.
 
 `--minutes M` stops training after M minutes (checkpointing first) instead of after --steps.
 The evaluated weights are the EMA weights at the last step. FID uses DDIM (eta 0) with
---fid-steps steps; the sweep repeats it for each of --sweep steps and times the sampling.
+--fid-steps steps; the domain FID (28x28 sets) is computed on the same samples. The sweep
+repeats FID for each of --sweep steps with --sweep-samples samples and times the sampling.
+`--phase eval` does both; `--phase fid` and `--phase sweep` do one each (run them as two
+processes on two cores); they write diffusion_<setup>.json and diffusion_<setup>_ddim_steps.json.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ import pixelforge  # noqa: E402
 from pixelforge import DataConfig, TrainConfig  # noqa: E402
 from pixelforge.images import save_image_grid  # noqa: E402
 from pixelforge.metrics import compute_fid, evaluate_nll  # noqa: E402
-from pixelforge.metrics.domain import evaluate_domain_fid  # noqa: E402
+from pixelforge.metrics.domain import compute_domain_fid  # noqa: E402
 from pixelforge.metrics.feature_sets import compute_features  # noqa: E402
 from pixelforge.metrics.features import default_extractor  # noqa: E402
 from pixelforge.metrics.reference import reference_features  # noqa: E402
@@ -105,8 +108,8 @@ def sample_with(model, count: int, steps: int, batch_size: int, seed: int = 0):
         yield model.sample(min(batch_size, count - start), generator=generator, sampler="ddim", steps=steps, eta=0.0)
 
 
-def fid_at(model, real, extractor, count: int, steps: int, batch_size: int) -> dict:
-    """FID of `count` DDIM samples at `steps` steps; the sampling pass is timed apart from the features."""
+def fid_at(model, real, extractor, count: int, steps: int, batch_size: int) -> tuple[dict, torch.Tensor]:
+    """(FID of `count` DDIM samples at `steps` steps, the samples); sampling is timed apart from the features."""
     started = time.perf_counter()
     images = torch.cat(list(sample_with(model, count, steps, batch_size)))
     if images.is_cuda:
@@ -118,7 +121,7 @@ def fid_at(model, real, extractor, count: int, steps: int, batch_size: int) -> d
     result["protocol"]["sampling"] = {"sampler": "ddim", "steps": steps, "eta": 0.0, "num_samples": count,
                                       "seed": 0, "batch_size": batch_size}
     result["sampling_images_per_second"] = count / seconds
-    return result
+    return result, images
 
 
 def plot_sweep(rows: list[dict], path: Path, title: str) -> Path:
@@ -144,37 +147,52 @@ def plot_sweep(rows: list[dict], path: Path, title: str) -> Path:
     return path
 
 
-def evaluate(setup: dict, args, run_dir: Path, results_dir: Path) -> tuple[list[dict], list[dict]]:
+def load_for_eval(setup: dict, args, run_dir: Path):
     model = pixelforge.load(run_dir, device=pixelforge.choose_device(args.device)).eval()
     model.config = dataclasses.replace(model.config, sampler="ddim", sampling_steps=args.fid_steps, eta=0.0,
                                        bound_timesteps=args.bound_timesteps)
     test = pixelforge.load_dataset(args.source or setup["dataset"], split="test", data_root=args.data_root)
-    grid = torch.cat(list(sample_with(model, 100, args.fid_steps, 100, seed=1)))
-    save_image_grid(grid.cpu(), results_dir / f"diffusion_{args.setup}_samples.png", nrow=10)
     extractor = default_extractor(device=model.device)
     real = reference_features(test, extractor=extractor, cache_dir=args.cache_dir,
                               num_images=min(args.num_real, len(test)), device=model.device)
-    results = [fid_at(model, real, extractor, args.num_samples, args.fid_steps, args.batch)]
+    return model, test, extractor, real
+
+
+def evaluate_fid(setup: dict, args, run_dir: Path, results_dir: Path) -> list[dict]:
+    """Headline Inception FID, the domain FID of the same samples (28x28 gray) and the bits/dim bound."""
+    model, test, extractor, real = load_for_eval(setup, args, run_dir)
+    grid = torch.cat(list(sample_with(model, 100, args.fid_steps, 100, seed=1)))
+    save_image_grid(grid.cpu(), results_dir / f"diffusion_{args.setup}_samples.png", nrow=10)
+    headline, samples = fid_at(model, real, extractor, args.num_samples, args.fid_steps, args.batch)
+    results = [headline]
     if (model.config.channels, model.config.image_size) == (1, 28):
         domain = "fashion-mnist" if setup["dataset"] == "fashion-mnist" else "mnist"
-        results.append(evaluate_domain_fid(model, test, num_samples=args.num_samples, limit=args.num_real,
-                                           batch_size=args.batch, domain=domain))
+        count = min(args.num_real, len(test))
+        domain_fid = compute_domain_fid(test.batch(torch.arange(count))[0], samples, domain)
+        domain_fid["protocol"]["sampling"] = dict(headline["protocol"]["sampling"], note="the headline FID's samples")
+        results.append(domain_fid)
     results.append(evaluate_nll(model, test, limit=args.bound_images, batch_size=args.batch))
+    return results
+
+
+def evaluate_sweep(setup: dict, args, run_dir: Path, results_dir: Path) -> list[dict]:
+    """FID and sampling speed at each of --sweep DDIM step counts, and the plot."""
+    model, _, extractor, real = load_for_eval(setup, args, run_dir)
     sweep = []
     for steps in args.sweep:
-        result = results[0] if steps == args.fid_steps else fid_at(model, real, extractor, args.sweep_samples,
-                                                                    steps, args.batch)
+        result, _ = fid_at(model, real, extractor, args.sweep_samples, steps, args.batch)
         sweep.append({"steps": steps, "fid": result["value"], "images_per_second": result["sampling_images_per_second"],
-                      "num_samples": result["protocol"]["sampling"]["num_samples"]})
+                      "num_samples": args.sweep_samples, "num_real": len(real), "protocol": result["protocol"]})
+        print(json.dumps({key: value for key, value in sweep[-1].items() if key != "protocol"}), flush=True)
     plot_sweep(sweep, results_dir / f"diffusion_{args.setup}_fid_vs_steps.png",
-               f"DDPM on {setup['dataset']}: FID and sampling speed vs DDIM steps")
-    return results, sweep
+               f"DDPM on {setup['dataset']}: FID ({args.sweep_samples} samples) and sampling speed vs DDIM steps")
+    return sweep
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--setup", choices=sorted(SETUPS), required=True)
-    parser.add_argument("--phase", choices=["train", "eval", "all"], default="all")
+    parser.add_argument("--phase", choices=["train", "eval", "fid", "sweep", "all"], default="all")
     parser.add_argument("--steps", type=int, help="training steps (default: the setup's)")
     parser.add_argument("--minutes", type=float, help="stop training after this many minutes (checkpointed)")
     parser.add_argument("--batch-size", type=int, help="training batch (default: the setup's)")
@@ -185,7 +203,8 @@ def main() -> None:
     parser.add_argument("--num-real", type=int, default=10_000, help="test images for FID")
     parser.add_argument("--fid-steps", type=int, default=100, help="DDIM steps of the headline FID")
     parser.add_argument("--sweep", type=lambda text: [int(v) for v in text.split(",")], default=[10, 25, 50, 100, 250])
-    parser.add_argument("--sweep-samples", type=int, default=10_000, help="samples per sweep point")
+    parser.add_argument("--sweep-samples", type=int, default=10_000, help="samples per sweep point (FID is "
+                        "biased upwards below 10k: compare sweep points with each other, not with the headline)")
     parser.add_argument("--bound-images", type=int, help="test images for the bits/dim bound (default: all)")
     parser.add_argument("--bound-timesteps", type=int, default=0, help="KL terms per image: 0 = all T (exact bound)")
     parser.add_argument("--batch", type=int, default=500, help="sampling / bound batch size")
@@ -202,18 +221,25 @@ def main() -> None:
     if args.phase == "train":
         return
     training = json.loads((run_dir / "benchmark_training.json").read_text())
-    results, sweep = evaluate(setup, args, run_dir, results_dir)
-    for result in results:
-        result.setdefault("protocol", {}).update(model="ddpm", model_config=setup["overrides"],
-                                                 weights="EMA at the last step", training=training)
-    rows = [{"setup": args.setup, "metric": r["metric"], "value": r["value"], "bits/dim": r.get("bits_per_dim"),
-             "train min": training["train_wall_seconds"] / 60, "steps": training["steps"]} for r in results]
-    print_table(rows, ["setup", "metric", "value", "bits/dim", "train min", "steps"])
-    print_table(sweep, ["steps", "fid", "images_per_second", "num_samples"])
-    path = write_results(f"diffusion_{args.setup}", results, time.perf_counter() - started,
-                         {"fid_vs_ddim_steps": sweep, "anchors": ANCHORS[args.setup], "target": setup["target"]},
-                         directory=results_dir)
-    print(f"written: {path}")
+    protocol = {"model": "ddpm", "model_config": setup["overrides"], "weights": "EMA at the last step",
+                "training": training}
+    if args.phase in ("eval", "all", "fid"):
+        results = evaluate_fid(setup, args, run_dir, results_dir)
+        for result in results:
+            result.setdefault("protocol", {}).update(protocol)
+        rows = [{"setup": args.setup, "metric": r["metric"], "value": r["value"], "bits/dim": r.get("bits_per_dim"),
+                 "train min": training["train_wall_seconds"] / 60, "steps": training["steps"]} for r in results]
+        print_table(rows, ["setup", "metric", "value", "bits/dim", "train min", "steps"])
+        path = write_results(f"diffusion_{args.setup}", results, time.perf_counter() - started,
+                             {"anchors": ANCHORS[args.setup], "target": setup["target"]}, directory=results_dir)
+        print(f"written: {path}")
+        started = time.perf_counter()
+    if args.phase in ("eval", "all", "sweep"):
+        sweep = evaluate_sweep(setup, args, run_dir, results_dir)
+        print_table(sweep, ["steps", "fid", "images_per_second", "num_samples"])
+        path = write_results(f"diffusion_{args.setup}_ddim_steps", sweep, time.perf_counter() - started,
+                             {"model_protocol": protocol}, directory=results_dir)
+        print(f"written: {path}")
 
 
 if __name__ == "__main__":
