@@ -80,6 +80,9 @@ def run_sample(args: Namespace) -> None:
         raise ConfigError(f"--label {args.label}: the model has {model.config.num_classes} classes")
     if args.interpolate is None and (args.steps_between is not None or args.method is not None):
         raise ConfigError("--steps-between and --method go with --interpolate N")
+    if args.interpolate is not None and args.nrow is not None:
+        raise ConfigError(f"--nrow {args.nrow} with --interpolate: each row is one walk of --steps-between + 2 "
+                          f"images, so set the row length with --steps-between")
     if args.interpolate is not None or args.class_grid:
         images, nrow = _latent_walk_images(args, model)
     else:

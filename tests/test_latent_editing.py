@@ -378,6 +378,7 @@ def test_edit_invert_writes_the_pair_and_the_latent(gan_run, tmp_path, capsys):
     (["sample", "{run}", "--class-grid", "--out", "{tmp}/grid.png"], "'dcgan' is unconditional"),
     (["sample", "{run}", "--steps-between", "3", "--out", "{tmp}/grid.png"], "go with --interpolate"),
     (["sample", "{run}", "--interpolate", "0", "--out", "{tmp}/grid.png"], "expected at least 1 row"),
+    (["sample", "{run}", "--interpolate", "2", "--nrow", "4", "--out", "{tmp}/grid.png"], "set the row length with"),
 ])
 def test_latent_editing_user_errors_are_one_line_and_exit_2(gan_run, tmp_path, capsys, argv, message):
     (tmp_path / "corrupt.png").write_bytes(b"not a png")
