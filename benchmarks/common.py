@@ -1,7 +1,8 @@
-"""Shared by every benchmark: machine description and the JSON result file."""
+"""Shared by every benchmark: machine description, the JSON result file, common options."""
 
 from __future__ import annotations
 
+import argparse
 import datetime
 import json
 import os
@@ -57,3 +58,14 @@ def _cell(value) -> str:
     if isinstance(value, float):
         return f"{value:.3f}"
     return "" if value is None else str(value)
+
+
+def add_sample_quality_options(parser: argparse.ArgumentParser, out: str, cache: Path) -> None:
+    """The options every generative benchmark shares: sample and reference counts, data, folders, resume."""
+    parser.add_argument("--num-samples", type=int, default=10_000, help="samples for FID/KID")
+    parser.add_argument("--num-real", type=int, default=10_000, help="test images for FID/KID")
+    parser.add_argument("--data-root", help="where mnist / fashion-mnist / cifar10 files are")
+    parser.add_argument("--source", help="dataset path instead of the setup's named dataset")
+    parser.add_argument("--cache-dir", default=str(cache), help="reference feature cache")
+    parser.add_argument("--out", default=out, help="run folders")
+    parser.add_argument("--resume", action="store_true", help="continue an interrupted run from its latest checkpoint")

@@ -41,7 +41,7 @@ from pixelforge.metrics.feature_sets import compute_features  # noqa: E402
 from pixelforge.metrics.features import default_extractor  # noqa: E402
 from pixelforge.metrics.reference import reference_features  # noqa: E402
 
-from common import RESULTS, print_table, write_results  # noqa: E402
+from common import RESULTS, add_sample_quality_options, print_table, write_results  # noqa: E402
 
 CACHE = Path(__file__).resolve().parent / "cache"
 ANCHORS = {"mnist": {"Lucic et al. 2018 best GAN (WGAN)": 6.7}, "mnist-cpu": {"Lucic et al. 2018 best GAN (WGAN)": 6.7},
@@ -198,9 +198,6 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, help="training batch (default: the setup's)")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--precision", default="fp32", choices=["fp32", "bf16", "fp16"], help="bf16 on a GPU")
-    parser.add_argument("--resume", action="store_true", help="continue an interrupted run from its latest checkpoint")
-    parser.add_argument("--num-samples", type=int, default=10_000, help="samples for FID")
-    parser.add_argument("--num-real", type=int, default=10_000, help="test images for FID")
     parser.add_argument("--fid-steps", type=int, default=100, help="DDIM steps of the headline FID")
     parser.add_argument("--sweep", type=lambda text: [int(v) for v in text.split(",")], default=[10, 25, 50, 100, 250])
     parser.add_argument("--sweep-samples", type=int, default=10_000, help="samples per sweep point (FID is "
@@ -208,10 +205,7 @@ def main() -> None:
     parser.add_argument("--bound-images", type=int, help="test images for the bits/dim bound (default: all)")
     parser.add_argument("--bound-timesteps", type=int, default=0, help="KL terms per image: 0 = all T (exact bound)")
     parser.add_argument("--batch", type=int, default=500, help="sampling / bound batch size")
-    parser.add_argument("--data-root", help="where mnist / fashion-mnist / cifar10 files are")
-    parser.add_argument("--source", help="dataset path instead of the setup's named dataset")
-    parser.add_argument("--cache-dir", default=str(CACHE), help="reference feature cache")
-    parser.add_argument("--out", default="runs/benchmarks/diffusion", help="run folders")
+    add_sample_quality_options(parser, "runs/benchmarks/diffusion", CACHE)
     parser.add_argument("--results", default=str(RESULTS), help="JSON and PNG folder (a tmp folder for smoke runs)")
     args = parser.parse_args()
     setup, run_dir, results_dir = SETUPS[args.setup], Path(args.out) / args.setup, Path(args.results)

@@ -37,7 +37,7 @@ from pixelforge.metrics.features import default_extractor  # noqa: E402
 from pixelforge.metrics.reference import reference_features  # noqa: E402
 from pixelforge.metrics.sample_quality import sample_batches  # noqa: E402
 
-from common import print_table, write_results  # noqa: E402
+from common import add_sample_quality_options, print_table, write_results  # noqa: E402
 
 CACHE = Path(__file__).resolve().parent / "cache"
 ANCHORS = {"mnist": {"Lucic et al. 2018 best (WGAN)": 6.7, "Lucic et al. 2018 NS GAN": 6.8},
@@ -129,13 +129,7 @@ def main() -> None:
     parser.add_argument("--setup", choices=sorted(SETUPS), required=True)
     parser.add_argument("--phase", choices=["train", "eval", "all"], default="all")
     parser.add_argument("--steps", type=int, help="training steps (default: the setup's)")
-    parser.add_argument("--num-samples", type=int, default=10_000, help="samples for FID/KID")
-    parser.add_argument("--num-real", type=int, default=10_000, help="test images for FID/KID")
-    parser.add_argument("--data-root", help="where mnist / fashion-mnist / cifar10 files are")
-    parser.add_argument("--source", help="dataset path instead of the setup's named dataset")
-    parser.add_argument("--cache-dir", default=str(CACHE), help="reference feature cache")
-    parser.add_argument("--out", default="runs/benchmarks/gan", help="run folders")
-    parser.add_argument("--resume", action="store_true", help="continue an interrupted training run from its latest checkpoint")
+    add_sample_quality_options(parser, "runs/benchmarks/gan", CACHE)
     parser.add_argument("--earlier-wall-seconds", type=float, default=0.0,
                         help="with --resume: wall time the interrupted run spent up to that checkpoint (added to the total)")
     args = parser.parse_args()
