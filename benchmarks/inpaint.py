@@ -51,8 +51,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from common import print_table, write_results  # noqa: E402
 
-from pixelforge.edit.inpaint.learned import SHIPPED_WEIGHTS, save_inpainting_model  # noqa: E402
-from pixelforge.edit.inpaint.masks import generate_mask  # noqa: E402
+from pixelforge.edit.inpainting.learned import SHIPPED_WEIGHTS, save_inpainting_model  # noqa: E402
+from pixelforge.edit.inpainting.masks import generate_mask  # noqa: E402
 from pixelforge.metrics.perceptual import perceptual_loss  # noqa: E402
 from pixelforge.models.inpainting import InpaintingConfig, InpaintingUNet  # noqa: E402
 
@@ -199,7 +199,7 @@ def _write_cache(cache: dict, methods) -> None:
 
 
 def evaluate(args: argparse.Namespace) -> None:
-    from pixelforge.edit.inpaint import inpaint
+    from pixelforge.edit.inpainting import inpaint
 
     started = time.time()
     methods = args.methods.split(",")
@@ -252,7 +252,7 @@ def evaluate(args: argparse.Namespace) -> None:
 def example_grid(methods, model) -> Path:
     """benchmarks/results/inpaint_examples.png: one 256x256 crop of kodim23 (20-30 % free-form mask):
     masked input, each method, the original."""
-    from pixelforge.edit.inpaint import inpaint
+    from pixelforge.edit.inpainting import inpaint
 
     path = sorted((DATASETS / "Kodak24").glob("*.png"))[22]
     image = Image.open(path).convert("RGB").crop((256, 128, 512, 384))

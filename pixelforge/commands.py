@@ -145,7 +145,7 @@ def _diffusion_model(args: Namespace):
 
 
 def run_edit_inpaint(args: Namespace) -> None:
-    from .edit.inpaint import inpaint_file
+    from .edit.inpainting import inpaint_file
 
     options = {}
     if args.method == "diffusion":

@@ -28,7 +28,7 @@ Inpainting through every family (see inpaint/): `inpaint(image, hole, method="le
 from .diffusion import decode_noise, img2img, interpolate_images, invert_to_noise, repaint
 from .diffusion_files import img2img_file, interpolate_files
 from .diffusion_files import inpaint_file as repaint_file
-from .inpaint import generate_mask, inpaint, read_mask
+from .inpainting import generate_mask, inpaint, read_mask
 from .completion import OCCLUSIONS, complete_file, completion_grid, occlusion_mask, read_known_mask
 from .files import InvertedFile, invert_file, latent_path, load_image_for_model
 from .inversion import InversionResult, edit_image, invert

@@ -31,7 +31,7 @@ def _check_output(out: str | Path) -> Path:
 def load_known_mask(mask_path: str | Path, image_path: str | Path, model: nn.Module) -> Tensor:
     """The mask file as bool (1, 1, S, S), True where a pixel is known (BLACK in the file; white = fill).
     DataError when it is not the input image's size or marks nothing to fill."""
-    from .inpaint.masks import read_mask
+    from .inpainting.masks import read_mask
 
     image_size = tuple(read_image_uint8(image_path).shape[1:])
     hole = torch.from_numpy(read_mask(mask_path, image_size=image_size))      # (H, W), True = fill

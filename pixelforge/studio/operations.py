@@ -3,7 +3,7 @@
 Each operation calls a library function (pixelforge.edit.*) found at call time, so an
 install without that function says which part is missing instead of failing to start.
 Always available: OpenCV Telea inpainting (Telea 2004; used directly only when
-pixelforge.edit.inpaint is missing) and bicubic resizing (MATLAB's imresize).
+pixelforge.edit.inpainting is missing) and bicubic resizing (MATLAB's imresize).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from ..images import pil_to_tensor, tensor_to_pil
 
 # Where each learned operation lives, and what builds it (shown when it is not available).
 LIBRARY = {
-    "inpaint": ("pixelforge.edit.inpaint", "inpaint", "python benchmarks/inpaint.py --phase train"),
+    "inpaint": ("pixelforge.edit.inpainting", "inpaint", "python benchmarks/inpaint.py --phase train"),
     "superres": ("pixelforge.edit.restore", "superres", "python benchmarks/superres.py --train"),
     "denoise": ("pixelforge.edit.restore", "denoise", "python benchmarks/denoise.py --train"),
     "restyle": ("pixelforge.edit.style", "stylize_fast", "python benchmarks/style_transfer.py train"),
@@ -99,7 +99,7 @@ def inpaint_telea(image: Image.Image, hole: np.ndarray, radius: int = 5) -> Imag
 def inpaint_methods() -> list[str]:
     """The inpainting methods the studio offers on photos: the library's, or OpenCV Telea alone."""
     try:
-        methods = importlib.import_module("pixelforge.edit.inpaint").METHODS
+        methods = importlib.import_module("pixelforge.edit.inpainting").METHODS
     except (ImportError, AttributeError):
         return ["telea"]
     return [m for m in methods if m not in MODEL_INPAINTING]
@@ -112,7 +112,7 @@ def default_inpaint_method() -> str:
 
 
 def inpaint(image: Image.Image, hole: np.ndarray, method: str = "telea") -> Image.Image:
-    """Fill `hole` (True = fill) by `method` of pixelforge.edit.inpaint ("telea" works without it: OpenCV).
+    """Fill `hole` (True = fill) by `method` of pixelforge.edit.inpainting ("telea" works without it: OpenCV).
     Known pixels are kept exactly, whatever the method."""
     if not hole.any():
         raise ConfigError("the mask is empty: draw over (or upload a white-on-black mask of) the part to fill")

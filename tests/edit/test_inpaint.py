@@ -8,10 +8,10 @@ from PIL import Image
 
 import pixelforge
 from pixelforge.edit import inpaint
-from pixelforge.edit.inpaint import (generate_mask, load_inpainting_model, read_mask, save_inpainting_model,
+from pixelforge.edit.inpainting import (generate_mask, load_inpainting_model, read_mask, save_inpainting_model,
                                      save_mask)
-from pixelforge.edit.inpaint.api import pil_to_unit
-from pixelforge.edit.inpaint.masks import MASK_KINDS, mask_from_array
+from pixelforge.edit.inpainting.api import pil_to_unit
+from pixelforge.edit.inpainting.masks import MASK_KINDS, mask_from_array
 from pixelforge.errors import CheckpointError, ConfigError, DataError
 from pixelforge.models.inpainting import InpaintingConfig, InpaintingUNet, push_pull_fill
 

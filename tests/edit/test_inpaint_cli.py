@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from pixelforge.cli import main
-from pixelforge.edit.inpaint import SHIPPED_WEIGHTS, generate_mask, save_mask
+from pixelforge.edit.inpainting import SHIPPED_WEIGHTS, generate_mask, save_mask
 
 
 @pytest.fixture(scope="module")

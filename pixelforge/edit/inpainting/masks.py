@@ -1,6 +1,6 @@
 """Inpainting masks: read a mask image (white = FILL, the hole) or generate one with a seed.
 
-Convention everywhere in `pixelforge.edit.inpaint`: a mask is a bool array/tensor, True where the
+Convention everywhere in `pixelforge.edit.inpainting`: a mask is a bool array/tensor, True where the
 pixel is unknown and must be filled (the hole), False where it is known and kept exactly.
 
     hole = generate_mask(512, 768, kind="free-form", coverage=(0.2, 0.3), seed=0)   # (H, W) bool

@@ -1,7 +1,7 @@
 """Inpainting: fill the hole of an image (mask white / True = fill), keeping known pixels exactly.
 
     from pixelforge.edit import inpaint
-    from pixelforge.edit.inpaint import generate_mask, read_mask
+    from pixelforge.edit.inpainting import generate_mask, read_mask
     hole = generate_mask(512, 768, kind="free-form", coverage=(0.2, 0.3), seed=0)
     filled = inpaint(image, hole)                        # learned gated-conv U-Net (shipped weights)
     filled = inpaint(image, hole, method="biharmonic")   # telea | navier-stokes | biharmonic | diffusion | autoregressive
