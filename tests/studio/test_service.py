@@ -12,6 +12,7 @@ from PIL import Image
 import pixelforge
 from pixelforge.errors import ConfigError, DataError
 from pixelforge.studio import StudioService, read_upload
+from pixelforge.studio.catalog import TRAIN_COMMANDS, missing_families
 from pixelforge.studio.operations import NotAvailable, available, inpaint
 from pixelforge.train.export import export_model, load_exported
 
@@ -106,7 +107,23 @@ def test_shipped_models_generate_reproducibly(service):
     assert not np.array_equal(np.asarray(first), np.asarray(other))
     with pytest.raises(ConfigError, match="classes 0..9"):
         service.generate("conditional_dcgan_mnist (shipped)", class_label=10)
-    assert any("diffusion: missing: trained by" in line for line in service.missing_lines())
+    assert {entry.family for entry in service.entries} == {"gan", "vae", "autoregressive", "diffusion"}
+    assert service.missing_lines() == []  # every family ships a model
+
+
+def test_a_family_without_a_model_names_the_command_that_trains_one(service):
+    without_diffusion = [entry for entry in service.entries if entry.family != "diffusion"]
+    assert missing_families(without_diffusion) == {"diffusion": TRAIN_COMMANDS["diffusion"]}
+
+
+def test_the_shipped_autoregressive_model_samples_and_maps_pixel_nll(service):
+    label = "gated_pixelcnn_mnist (shipped)"
+    grid = np.asarray(service.generate(label, seed=1, count=4))
+    assert np.array_equal(grid, np.asarray(service.generate(label, seed=1, count=4)))
+    assert set(np.unique(grid)) == {0, 255} and 0.03 < (grid == 255).mean() < 0.4  # binary strokes, MNIST-like ink
+    digit = Image.fromarray(pixelforge.load_dataset("embedded-mnist", split="test").images[0, 0].numpy())
+    picture, total = service.nll_map(label, digit)
+    assert picture.size[0] > picture.size[1] and float(total.split()[0]) > 0
 
 
 def test_export_keeps_sampling_identical_and_drops_the_discriminator(tmp_path):
