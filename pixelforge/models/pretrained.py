@@ -27,7 +27,7 @@ import torch
 from safetensors.torch import save_file
 
 from ..errors import CheckpointError, ConfigError
-from ..train.checkpoint import read_tensors, tensors_for_saving
+from ..train.checkpoint import STATE_JSON, STATE_TENSORS, read_tensors, save_checkpoint, tensors_for_saving
 
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
@@ -106,8 +106,6 @@ def load_pretrained(folder: str | Path, kinds: str | Collection[str],
 def save_training_state(folder: str | Path, step: int, model: torch.nn.Module, optimizer: torch.optim.Optimizer,
                         extra: dict | None = None) -> Path:
     """A resumable checkpoint of a task network (weights, Adam moments, step) as safetensors + JSON."""
-    from ..train.checkpoint import save_checkpoint
-
     params = [p for group in optimizer.param_groups for p in group["params"]]
     moments = {}
     for index, param in enumerate(params):
@@ -120,8 +118,6 @@ def save_training_state(folder: str | Path, step: int, model: torch.nn.Module, o
 
 def load_training_state(folder: str | Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> dict:
     """Restore what `save_training_state` wrote (the latest checkpoint); {} when there is none."""
-    from ..train.checkpoint import STATE_JSON, STATE_TENSORS
-
     root = Path(folder) / "checkpoints"
     if not (root / "latest").is_file():
         return {}
