@@ -1,18 +1,20 @@
-"""Super-resolution x2/x3/x4: MATLAB bicubic vs a multi-scale ESPCN-class network vs paper anchors.
+"""Super-resolution x2/x3/x4: MATLAB bicubic vs pixelforge's two networks vs paper anchors.
 
-    python benchmarks/superres.py --train [--resume] [--minutes 20]   # trains, writes the shipped weights
-    python benchmarks/superres.py                                     # evaluates, writes results/superres.json
+    python benchmarks/superres.py --train --network edsr [--resume] [--minutes 95]   # trains, writes shipped weights
+    python benchmarks/superres.py                                                    # evaluates -> results/superres.json
 
-Training (the command that produced pixelforge/weights/superres_espcn): MultiScaleESPCN
-(WIDTH channels, DEPTH conv layers at low resolution, one pixel-shuffle head per scale,
-residual over bicubic), 48x48 high-resolution luma patches of T91 + Train400 with random
+Training (the commands that produced pixelforge/weights/superres_edsr and superres_espcn;
+settings in SETUPS): random high-resolution luma patches of T91 + Train400 with random
 flips/rotations, a random scale per batch, LR patch = MATLAB bicubic downscale rounded to
-8 bits, MSE, Adam 1e-3 with cosine decay to 1e-4, one CPU thread; stops at STEPS or --minutes.
+8 bits, MSE, Adam with cosine decay to a tenth, one CPU thread; stops at the planned steps
+or --minutes. "edsr": MultiScaleEDSR, 16 residual blocks of 64 channels, 72x72 patches,
+batch 16, lr 4e-4, bf16 autocast. "espcn": MultiScaleESPCN, 6 layers of 48 channels, 48x48
+patches, batch 32, lr 1e-3.
 
 Protocol (the papers'): HR = 8-bit test image cropped to a multiple of the scale; LR =
 MATLAB-compatible imresize(HR, 1/scale, 'bicubic') with antialiasing, rounded to uint8;
 the output image (bicubic: imresize(LR, scale) rounded; network: Y by the network, CbCr
-bicubic, RGB rounded to uint8) scored by PSNR/SSIM on BT.601 Y (unrounded) with `scale`
+bicubic, RGB rounded to uint8; "+ self-ensemble": Y averaged over the 8 flips/rotations) scored by PSNR/SSIM on BT.601 Y (unrounded) with `scale`
 pixels cropped from each border (pixelforge.metrics.restoration). Gray images: on gray.
 """
 
@@ -21,23 +23,43 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 
 from pixelforge.edit.restore.training import PatchTraining, read_luma_folder, superres_batch, train_patches  # noqa: E402
-from pixelforge.edit.restore.weights import SUPERRES_WEIGHTS, WEIGHTS_DIR, load_weights  # noqa: E402
+from pixelforge.edit.restore.weights import WEIGHTS_DIR, load_weights  # noqa: E402
 from pixelforge.models.pretrained import save_pretrained  # noqa: E402
-from pixelforge.models.restoration import MultiScaleESPCN  # noqa: E402
+from pixelforge.models.restoration import MultiScaleEDSR, MultiScaleESPCN  # noqa: E402
 
 from common import print_table, write_results  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "restoration"
-RUN_DIR = Path(__file__).resolve().parent / "cache" / "superres_run"
-WIDTH, DEPTH, SCALES = 48, 6, (2, 3, 4)
-SETTINGS = PatchTraining(steps=4000, batch_size=32, patch_size=48, learning_rate=1e-3, checkpoint_every=250, seed=0)
+CACHE = Path(__file__).resolve().parent / "cache"
+SCALES = (2, 3, 4)
+
+
+@dataclass(frozen=True)
+class Setup:
+    weights: str            # folder under pixelforge/weights
+    kind: str               # name in pixelforge.models.restoration.NETWORKS
+    build: Callable
+    settings: PatchTraining
+    run_dir: Path
+
+
+SETUPS = {
+    "espcn": Setup("superres_espcn", "multiscale_espcn", lambda: MultiScaleESPCN(48, 6, SCALES),
+                   PatchTraining(steps=4000, batch_size=32, patch_size=48, learning_rate=1e-3, checkpoint_every=250,
+                                 seed=0), CACHE / "superres_run"),
+    "edsr": Setup("superres_edsr", "multiscale_edsr", lambda: MultiScaleEDSR(64, 16, SCALES),
+                  PatchTraining(steps=7200, batch_size=16, patch_size=72, learning_rate=4e-4, checkpoint_every=500,
+                                seed=0, precision="bf16"), CACHE / "superres_edsr_run"),
+}
 # Y-PSNR / SSIM from the papers: bicubic, SRCNN, FSRCNN (Dong et al. 2016), VDSR (Kim et al. 2016),
 # EDSR (Lim et al. 2017). Set5 / Set14.
 ANCHORS = {
@@ -52,19 +74,22 @@ ANCHORS = {
 
 def train(args) -> None:
     torch.set_num_threads(1)
-    images = read_luma_folder(DATA / "T91", SETTINGS.patch_size) + read_luma_folder(DATA / "Train400",
-                                                                                      SETTINGS.patch_size)
-    model = MultiScaleESPCN(WIDTH, DEPTH, SCALES)
-    summary = train_patches(model, lambda g: superres_batch(images, SETTINGS, g, SCALES), SETTINGS, RUN_DIR,
+    setup = SETUPS[args.network]
+    settings = setup.settings
+    images = read_luma_folder(DATA / "T91", settings.patch_size) + read_luma_folder(DATA / "Train400",
+                                                                                      settings.patch_size)
+    model = setup.build()
+    summary = train_patches(model, lambda g: superres_batch(images, settings, g, SCALES), settings, setup.run_dir,
                             resume=args.resume, time_limit_s=args.minutes * 60)
     summary.update(data=f"T91 + Train400 luma ({len(images)} images)", cpu="1 thread, CPU shared with other jobs",
-                   command=f"python benchmarks/superres.py --train --minutes {args.minutes:g}"
+                   command=f"python benchmarks/superres.py --train --network {args.network} --minutes {args.minutes:g}"
                    + (" --resume" if args.resume else ""))
-    save_pretrained(model, WEIGHTS_DIR / SUPERRES_WEIGHTS, "multiscale_espcn", provenance=summary)
-    print(f"wrote {WEIGHTS_DIR / SUPERRES_WEIGHTS}: {summary['steps_done']} steps, {summary['train_seconds']:.0f} s")
+    save_pretrained(model, WEIGHTS_DIR / setup.weights, setup.kind, provenance=summary)
+    print(f"wrote {WEIGHTS_DIR / setup.weights}: {summary['steps_done']} steps, {summary['train_seconds']:.0f} s")
 
 
 TEST_SETS = ("Set5", "Set14", "Kodak24")
+ENSEMBLE_SETS = ("Set5",)  # the self-ensemble costs 8x the CPU
 
 
 def test_pairs(name: str, scale: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
@@ -91,16 +116,24 @@ def evaluate(args) -> None:
     from pixelforge.edit.restore import imresize, quantize, superres_tensor
 
     torch.set_num_threads(1)
-    model = load_weights(WEIGHTS_DIR / SUPERRES_WEIGHTS)
+    models = {name: load_weights(WEIGHTS_DIR / setup.weights) for name, setup in SETUPS.items()}
+
+    def network(model, ensemble=False):
+        return lambda low, scale: quantize(
+            superres_tensor((low / 255).float(), scale, model, ensemble=ensemble).double() * 255)
+
     methods = {"bicubic (MATLAB imresize)": lambda low, scale: quantize(imresize(low, scale)),
-               "pixelforge MultiScaleESPCN": lambda low, scale: quantize(
-                   superres_tensor((low / 255).float(), scale, model).double() * 255)}
+               "pixelforge MultiScaleESPCN (fast)": network(models["espcn"]),
+               "pixelforge MultiScaleEDSR": network(models["edsr"]),
+               "pixelforge MultiScaleEDSR + self-ensemble": network(models["edsr"], ensemble=True)}
     rows, start = [], time.monotonic()
     for name in TEST_SETS:
         for scale in SCALES:
             pairs = test_pairs(name, scale)
             megapixels = sum(h.shape[-1] * h.shape[-2] for h, _ in pairs) / 1e6
             for method, function in methods.items():
+                if "self-ensemble" in method and name not in ENSEMBLE_SETS:
+                    continue
                 begin = time.process_time()
                 outputs = [function(low, scale) for _, low in pairs]
                 cpu = time.process_time() - begin
@@ -113,9 +146,10 @@ def evaluate(args) -> None:
                         ["set", "scale", "method", "psnr_y", "ssim_y", "num_images", "cpu_ms_per_output_megapixel"])
     import json
 
-    training = json.loads((WEIGHTS_DIR / SUPERRES_WEIGHTS / "config.json").read_text())
+    training = {name: json.loads((WEIGHTS_DIR / setup.weights / "config.json").read_text())
+                for name, setup in SETUPS.items()}
     write_results("superres", rows, time.monotonic() - start, extra={
-        "protocol": __doc__.split("Protocol (the papers'): ", 1)[1].strip(), "model": training,
+        "protocol": __doc__.split("Protocol (the papers'): ", 1)[1].strip(), "models": training,
         "note": "CPU shared with other jobs; cpu ms are process CPU time with 1 torch thread; "
                 "paper anchors: bicubic/SRCNN/FSRCNN/VDSR/EDSR as published (Y channel, scale-pixel border)"})
 
@@ -123,6 +157,7 @@ def evaluate(args) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--train", action="store_true", help="train and write the shipped weights")
+    parser.add_argument("--network", choices=sorted(SETUPS), default="edsr", help="which network --train trains")
     parser.add_argument("--resume", action="store_true", help="continue the training run in benchmarks/cache")
     parser.add_argument("--minutes", type=float, default=20.0, help="training time limit")
     args = parser.parse_args()

@@ -195,12 +195,18 @@ def _add_restore_parsers(edit_commands) -> None:
     superres.add_argument("source", metavar="IN", help="an image file (gray, RGB or RGBA)")
     superres.add_argument("out", metavar="OUT", help="output image file")
     superres.add_argument("--scale", type=int, choices=(2, 3, 4), default=2, help="upscaling factor (default: 2)")
-    denoise = edit_commands.add_parser("denoise", help="remove Gaussian noise (shipped blind network)",
+    superres.add_argument("--network", choices=("edsr", "espcn"), default="edsr",
+                          help="edsr: the quality model (default); espcn: about 15x faster, 0.1-0.25 dB lower")
+    denoise = edit_commands.add_parser("denoise", help="remove Gaussian noise (shipped FFDNet-style network)",
                                        description="Gray, RGB and RGBA keep their mode; large images are tiled.")
     denoise.add_argument("source", metavar="IN", help="an image file (gray, RGB or RGBA)")
     denoise.add_argument("out", metavar="OUT", help="output image file")
-    denoise.add_argument("--sigma", type=float, help="noise level on 0..255 if known (optional: the network is "
-                                                     "blind; levels above 55 are scaled into its range)")
+    denoise.add_argument("--sigma", type=float, help="noise level on 0..255 if known (optional: estimated from "
+                                                     "the image when not given; levels above 55 are scaled into the "
+                                                     "trained range)")
+    for command in (superres, denoise):
+        command.add_argument("--ensemble", action="store_true",
+                             help="average the network over the 8 flips and rotations (8x slower, slightly better)")
 
 
 def _add_style_and_colorize_parsers(edit_commands) -> None:

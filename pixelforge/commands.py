@@ -183,14 +183,14 @@ def run_edit_complete(args: Namespace) -> None:
 def run_edit_superres(args: Namespace) -> None:
     from .edit.restore import superres_file
 
-    result = superres_file(args.source, args.out, scale=args.scale)
+    result = superres_file(args.source, args.out, scale=args.scale, network=args.network, ensemble=args.ensemble)
     print(f"{args.out}: {result.width}x{result.height} {result.mode}")
 
 
 def run_edit_denoise(args: Namespace) -> None:
     from .edit.restore import denoise_file
 
-    result = denoise_file(args.source, args.out, sigma=args.sigma)
+    result = denoise_file(args.source, args.out, sigma=args.sigma, ensemble=args.ensemble)
     print(f"{args.out}: {result.width}x{result.height} {result.mode}")
 
 

@@ -108,10 +108,11 @@ def _edit_tab(service: StudioService) -> None:
             method = gr.Dropdown(inpaint_methods(), value=default_inpaint_method(), elem_id="edit-method",
                                  label="Inpainting method (telea: OpenCV, best in benchmarks/results/inpaint.json; "
                                        "navier-stokes: OpenCV; biharmonic: scikit-image; learned: shipped network)")
-            upscaler = gr.Radio(["network", "bicubic"], label="Super-resolution method", elem_id="edit-sr-method",
+            upscaler = gr.Radio(["network", "fast network", "bicubic"], elem_id="edit-sr-method",
+                                label="Super-resolution method (network: EDSR; fast network: ESPCN)",
                                 value="bicubic" if "superres" in unready else "network")
             scale = gr.Radio([2, 3, 4], value=2, label="Super-resolution scale", elem_id="edit-scale")
-            sigma = gr.Number(0, label="Noise level sigma (denoise; 0 = blind)")
+            sigma = gr.Number(0, label="Noise level sigma on 0..255 (denoise; 0 = estimate it)")
             styles = style_choices()
             style = gr.Dropdown(styles, value=styles[0] if styles else None, label="Style (restyle)",
                                 elem_id="edit-style", allow_custom_value=True)

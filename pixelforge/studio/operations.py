@@ -132,12 +132,13 @@ def inpaint(image: Image.Image, hole: np.ndarray, method: str = "telea") -> Imag
 
 
 def superres(image: Image.Image, scale: int, method: str = "network") -> Image.Image:
-    """Upscale by `scale`: the library's network, or "bicubic" (MATLAB imresize)."""
+    """Upscale by `scale`: the library's quality network ("network", EDSR), its fast one ("fast network",
+    ESPCN), or "bicubic" (MATLAB imresize)."""
     if method == "bicubic":
         from ..edit.restore.resize import imresize
 
         return tensor_to_pil(imresize(pil_to_tensor(image), float(scale)).clamp(-1, 1))
-    return _call("superres", image, scale=scale)
+    return _call("superres", image, scale=scale, network="espcn" if method == "fast network" else "edsr")
 
 
 def denoise(image: Image.Image, sigma: float | None = None) -> Image.Image:

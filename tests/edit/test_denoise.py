@@ -8,11 +8,11 @@ from PIL import Image
 
 from pixelforge.cli import main
 from pixelforge.edit import denoise
-from pixelforge.edit.restore import denoise_tensor
+from pixelforge.edit.restore import denoise_tensor, estimate_sigma
 from pixelforge.errors import ConfigError
 from pixelforge.images import read_image_uint8
 from pixelforge.metrics.restoration import psnr
-from pixelforge.models.restoration import DnCNN
+from pixelforge.models.restoration import DnCNN, FFDNet
 
 
 @pytest.fixture(scope="module")
@@ -72,3 +72,41 @@ def test_cli_denoises_a_file_and_reports_an_unreadable_one(tmp_path, capsys):
         assert clean.size == (30, 24) and clean.mode == "L"
     assert main(["edit", "denoise", str(tmp_path / "missing.png"), str(tmp_path / "out.png")]) != 0
     assert "missing.png" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def tiny_ffdnet():
+    torch.manual_seed(0)
+    model = FFDNet(depth=4, width=4)
+    torch.nn.init.normal_(model.body[-1].weight, std=0.1)  # the last conv starts at zero (identity); make it act
+    return model.eval()
+
+
+@pytest.mark.parametrize("tile", [15, 16, 17])
+def test_ffdnet_tiles_keep_the_polyphase_split_of_the_whole_image(tiny_ffdnet, tile):
+    noisy = torch.rand(3, 45, 61, generator=torch.Generator().manual_seed(2))  # odd sides: padded and cropped
+    whole = denoise_tensor(noisy, sigma=25, model=tiny_ffdnet, tile=1000)
+    assert torch.allclose(denoise_tensor(noisy, sigma=25, model=tiny_ffdnet, tile=tile), whole, atol=1e-5)
+
+
+def test_an_untrained_ffdnet_is_the_identity_and_its_output_depends_on_sigma(tiny_ffdnet):
+    noisy = torch.rand(1, 1, 12, 14)
+    assert torch.equal(FFDNet(depth=3, width=4).eval()(noisy, 0.1), noisy)
+    assert not torch.allclose(tiny_ffdnet(noisy, 0.05), tiny_ffdnet(noisy, 0.2))
+
+
+def test_sigma_is_estimated_from_the_image_when_not_given(shared_datasets, tiny_ffdnet):
+    clean = read_image_uint8(shared_datasets / "restoration" / "Set12" / "08.png").double() / 255
+    noisy = clean + 25 / 255 * torch.randn(clean.shape, generator=torch.Generator().manual_seed(3), dtype=clean.dtype)
+    estimate = estimate_sigma(noisy[0])
+    assert 22 < estimate < 28  # wavelet MAD on a real photo with sigma 25 noise
+    assert estimate_sigma(clean[0]) < 5
+    noisy = noisy.float()
+    assert torch.equal(denoise_tensor(noisy, model=tiny_ffdnet),
+                       denoise_tensor(noisy, sigma=estimate_sigma(noisy[0]), model=tiny_ffdnet))
+
+
+def test_ffdnet_above_the_trained_range_sees_sigma_50_on_the_scaled_image(tiny_ffdnet):
+    noisy = torch.rand(1, 20, 20)
+    assert torch.allclose(denoise_tensor(noisy, sigma=100, model=tiny_ffdnet),
+                          denoise_tensor(noisy * 0.5, sigma=50, model=tiny_ffdnet) / 0.5, atol=1e-6)

@@ -12,7 +12,8 @@ from pixelforge.edit.restore import imresize, modcrop, quantize, superres_tensor
 from pixelforge.edit.restore.superres import upscale_luma
 from pixelforge.images import read_image_uint8
 from pixelforge.metrics.restoration import psnr
-from pixelforge.models.restoration import MultiScaleESPCN
+from pixelforge.errors import ConfigError
+from pixelforge.models.restoration import MultiScaleEDSR, MultiScaleESPCN
 
 
 @pytest.fixture(scope="module")
@@ -33,13 +34,34 @@ def test_psnr_protocol_crops_the_scale_border_before_scoring():
         20 * np.log10(255 / 10), abs=1e-9)
 
 
-def test_tiled_inference_equals_whole_image_inference(tiny_model):
+@pytest.fixture(scope="module")
+def tiny_edsr():
+    torch.manual_seed(0)
+    model = MultiScaleEDSR(width=4, blocks=2)
+    for upsampler in model.upsamplers.values():  # the last conv starts at zero (pure bicubic); make it act
+        torch.nn.init.normal_(upsampler[-1].weight, std=0.1)
+    return model.eval()
+
+
+@pytest.mark.parametrize("network", ["espcn", "edsr"])
+def test_tiled_inference_equals_whole_image_inference(tiny_model, tiny_edsr, network):
+    model = tiny_model if network == "espcn" else tiny_edsr
     low = torch.rand(1, 1, 37, 50, generator=torch.Generator().manual_seed(1))
     for scale in (2, 3, 4):
-        whole = upscale_luma(tiny_model, low, scale, tile=1000)
-        tiles = upscale_luma(tiny_model, low, scale, tile=12)
+        whole = upscale_luma(model, low, scale, tile=1000)
+        tiles = upscale_luma(model, low, scale, tile=12)
         assert tiles.shape == (1, 1, 37 * scale, 50 * scale)
         assert torch.allclose(whole, tiles, atol=1e-5)
+
+
+def test_an_untrained_edsr_answers_bicubic_and_refuses_unknown_scales_and_networks():
+    low = torch.rand(2, 1, 9, 11)
+    model = MultiScaleEDSR(width=8, blocks=2, scales=(2, 4)).eval()
+    assert torch.equal(model(low, 4), imresize(low, 4))
+    with pytest.raises(ConfigError, match="scale=3"):
+        model(low, 3)
+    with pytest.raises(ConfigError, match="'vdsr'"):
+        superres(np.zeros((8, 8), dtype=np.uint8), 2, network="vdsr")
 
 
 @pytest.mark.parametrize("mode", ["L", "RGB", "RGBA"])
@@ -66,13 +88,14 @@ def test_arrays_and_tensors_come_back_as_the_same_kind(tiny_model):
     assert result.shape == (1, 3, 16, 18) and result.min() >= -1 and result.max() <= 1
 
 
-def test_shipped_network_beats_bicubic_on_a_real_image(shared_datasets):
+@pytest.mark.parametrize("network", ["espcn", "edsr"])
+def test_shipped_networks_beat_bicubic_on_a_real_image(shared_datasets, network):
     high = modcrop(read_image_uint8(shared_datasets / "restoration" / "Set5" / "bird.png").double(), 3)
     low = quantize(imresize(high, 1 / 3))
     bicubic = quantize(imresize(low, 3))
-    network = quantize(superres_tensor((low / 255).float(), 3).double() * 255)
+    upscaled = quantize(superres_tensor((low / 255).float(), 3, network=network).double() * 255)
     bicubic_psnr = psnr(bicubic, high, (0, 255), channel="y", border=3)["value"]
-    network_psnr = psnr(network, high, (0, 255), channel="y", border=3)["value"]
+    network_psnr = psnr(upscaled, high, (0, 255), channel="y", border=3)["value"]
     assert network_psnr > bicubic_psnr + 0.5
 
 
@@ -82,6 +105,9 @@ def test_cli_upscales_a_file_and_reports_an_unreadable_one(tmp_path, capsys):
     assert main(["edit", "superres", str(source), str(tmp_path / "big.png"), "--scale", "2"]) == 0
     with Image.open(tmp_path / "big.png") as big:
         assert big.size == (18, 14) and big.mode == "RGBA"
+    assert main(["edit", "superres", str(source), str(tmp_path / "fast.png"), "--scale", "3", "--network", "espcn"]) == 0
+    with Image.open(tmp_path / "fast.png") as fast:
+        assert fast.size == (27, 21) and fast.mode == "RGBA"
     broken = tmp_path / "broken.png"
     broken.write_bytes(b"not an image")
     assert main(["edit", "superres", str(broken), str(tmp_path / "out.png")]) != 0

@@ -11,7 +11,8 @@ from pixelforge.models import pretrained
 from pixelforge.models.pretrained import load_pretrained, save_pretrained
 from pixelforge.models.restoration import DnCNN, build_network
 
-SHIPPED = ["superres_espcn", "denoise_dncnn_gray", "inpaint_unet", "colorize_cifar_t91", "style_starry_night"]
+SHIPPED = ["superres_espcn", "superres_edsr", "denoise_ffdnet_gray", "inpaint_unet", "colorize_cifar_t91",
+           "style_starry_night"]
 
 
 @pytest.mark.parametrize("name", SHIPPED)

@@ -78,6 +78,10 @@ def test_inpaint_changes_only_the_masked_pixels(photo):
 def test_service_edit_superres_size_and_mask_file(service, photo, tmp_path):
     result, compare = service.edit("superres", photo, scale=3, method="bicubic")
     assert result.size == (photo.width * 3, photo.height * 3) and compare.height == result.height
+    small = photo.resize((40, 30))
+    fast, _ = service.edit("superres", small, scale=2, method="fast network")  # the shipped ESPCN
+    bicubic, _ = service.edit("superres", small, scale=2, method="bicubic")
+    assert fast.size == bicubic.size == (80, 60) and not np.array_equal(np.asarray(fast), np.asarray(bicubic))
     mask = np.zeros((photo.height, photo.width), np.uint8)
     mask[10:30, 10:30] = 255
     Image.fromarray(mask).save(tmp_path / "mask.png")

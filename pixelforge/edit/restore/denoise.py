@@ -1,9 +1,12 @@
-"""Gaussian denoising with a small shipped blind DnCNN (trained for sigma in [0, 55] on 0..255).
+"""Gaussian denoising with a small shipped FFDNet-style network (trained for sigma in [0, 55]
+on the 0..255 scale).
 
 Gray images go through the network; colour images channel by channel (R, G, B); alpha is
-kept as it is. The network is blind, so `sigma` is optional: above the trained range
-(sigma > 55) the image is scaled by 50 / sigma so the noise the network sees is sigma 50,
-and scaled back afterwards.
+kept as it is. The shipped network takes the noise level as an input; when `sigma` is not
+given it is estimated per channel (scikit-image's wavelet estimator: the median absolute
+deviation of the finest diagonal wavelet coefficients / 0.6745). Blind networks such as
+DnCNN (`model=`) ignore sigma. Above the trained range (sigma > 55) the image is scaled by
+50 / sigma, so the noise the network sees is sigma 50, and scaled back afterwards.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import torch
 
 from ...errors import ConfigError
 from .convert import from_any
+from .ensemble import self_ensemble
 from .tiling import tiled
 from .weights import DENOISE_WEIGHTS, shipped
 
@@ -19,24 +23,47 @@ TRAINED_SIGMA = 55.0
 
 
 def denoise_tensor(image: torch.Tensor, sigma: float | None = None, model: torch.nn.Module | None = None,
-                   tile: int = 256) -> torch.Tensor:
+                   tile: int = 256, ensemble: bool = False) -> torch.Tensor:
     """float (C, H, W) noisy, nominally in [0, 1] (values outside are fine) -> (C, H, W), not clipped."""
     if sigma is not None and not 0 <= sigma <= 255:
         raise ConfigError(f"sigma={sigma}: expected a noise standard deviation in [0, 255] (0..255 pixel scale)")
     model = model if model is not None else shipped(DENOISE_WEIGHTS)
-    factor = 50.0 / sigma if sigma is not None and sigma > TRAINED_SIGMA else 1.0
     channels = image[:3] if image.shape[0] == 4 else image
+    if getattr(model, "needs_sigma", False):
+        levels = (torch.full((channels.shape[0],), float(sigma)) if sigma is not None
+                  else torch.tensor([estimate_sigma(channel) for channel in channels]))
+    else:
+        levels = torch.full((channels.shape[0],), float("nan") if sigma is None else float(sigma))
+    factors = torch.where(levels > TRAINED_SIGMA, 50.0 / levels, torch.ones_like(levels))[:, None, None, None]
+    network = ((lambda x: model(x, (levels[:, None, None, None] * factors).flatten() / 255))
+               if getattr(model, "needs_sigma", False) else model)
+    multiple = getattr(model, "tile_multiple", 1)
+    margin = -(-(model.receptive_radius + 1) // multiple) * multiple
+    def run(x: torch.Tensor) -> torch.Tensor:
+        return tiled(network, x, tile=-(-tile // multiple) * multiple, margin=margin)
+
     with torch.no_grad():
-        result = tiled(model, channels[:, None] * factor, tile=tile, margin=model.receptive_radius + 1)[:, 0] / factor
+        result = self_ensemble(run, channels[:, None] * factors) if ensemble else run(channels[:, None] * factors)
+    result = result / factors
+    result = result[:, 0]
     return torch.cat([result, image[3:]]) if image.shape[0] == 4 else result
 
 
-def denoise(image, sigma: float | None = None, model: torch.nn.Module | None = None, tile: int = 256):
-    """Remove additive Gaussian noise from `image` with the shipped blind network (or `model`).
+def estimate_sigma(channel: torch.Tensor) -> float:
+    """The Gaussian noise level of one (H, W) channel in [0, 1], on the 0..255 scale (wavelet MAD)."""
+    from skimage.restoration import estimate_sigma as wavelet_sigma
+
+    return float(wavelet_sigma(channel.double().numpy())) * 255
+
+
+def denoise(image, sigma: float | None = None, model: torch.nn.Module | None = None, tile: int = 256,
+            ensemble: bool = False):
+    """Remove additive Gaussian noise from `image` with the shipped network (or `model`).
 
     `image` as for `superres` (PIL, numpy, tensor; the kind and mode are kept). `sigma`: the
-    noise level on the 0..255 scale if known (optional; used above 55). Large images are tiled
-    with overlap, without seams.
+    noise level on the 0..255 scale if known (optional: estimated when not given). Large
+    images are tiled with overlap, without seams. `ensemble`: average over the 8 flips and
+    rotations of the image (8x slower, slightly better).
     """
     pixels, back = from_any(image)
-    return back(denoise_tensor(pixels, sigma, model, tile).clamp(0, 1))
+    return back(denoise_tensor(pixels, sigma, model, tile, ensemble).clamp(0, 1))

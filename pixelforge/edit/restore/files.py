@@ -33,15 +33,18 @@ def _write(image: Image.Image, path: str | Path) -> Path:
     return path
 
 
-def superres_file(source: str | Path, target: str | Path, scale: int = 2) -> Image.Image:
-    """Upscale the image file SOURCE by `scale` into TARGET (format from its suffix); returns the result."""
-    result = superres(_read(source), scale)
+def superres_file(source: str | Path, target: str | Path, scale: int = 2, network: str = "edsr",
+                  ensemble: bool = False) -> Image.Image:
+    """Upscale the image file SOURCE by `scale` with the shipped `network` into TARGET (format from its
+    suffix); returns the result."""
+    result = superres(_read(source), scale, network=network, ensemble=ensemble)
     _write(result, target)
     return result
 
 
-def denoise_file(source: str | Path, target: str | Path, sigma: float | None = None) -> Image.Image:
+def denoise_file(source: str | Path, target: str | Path, sigma: float | None = None,
+                 ensemble: bool = False) -> Image.Image:
     """Denoise the image file SOURCE into TARGET; returns the result."""
-    result = denoise(_read(source), sigma)
+    result = denoise(_read(source), sigma, ensemble=ensemble)
     _write(result, target)
     return result

@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ...errors import ConfigError, DataError
+from ...errors import ConfigError, DataError, TrainingError
 from ...images import IMAGE_SUFFIXES, read_image_uint8
 from ...metrics.restoration import to_luma
 from ...train.checkpoint import STATE_JSON, STATE_TENSORS, read_json, read_tensors, resolve_checkpoint, save_checkpoint
@@ -35,11 +35,14 @@ class PatchTraining:
     sigma_max: float = 55.0         # denoising: sigma ~ U[0, sigma_max] on the 0..255 scale
     checkpoint_every: int = 100
     seed: int = 0
+    precision: str = "fp32"         # "bf16": forward under bfloat16 autocast (about 1.7x faster on CPUs with AVX512-BF16)
 
     def __post_init__(self):
         for name in ("steps", "batch_size", "patch_size", "checkpoint_every"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name}={getattr(self, name)}: expected >= 1")
+        if self.precision not in ("fp32", "bf16"):
+            raise ConfigError(f"precision={self.precision!r}: expected 'fp32' or 'bf16'")
 
 
 def read_luma_folder(folder: str | Path, min_size: int) -> list[torch.Tensor]:
@@ -71,11 +74,12 @@ def random_patches(images: list[torch.Tensor], count: int, size: int, generator:
     return torch.stack(patches)
 
 
-def denoise_batch(images, settings: PatchTraining, generator) -> tuple[tuple, torch.Tensor]:
+def denoise_batch(images, settings: PatchTraining, generator, with_sigma: bool = False) -> tuple[tuple, torch.Tensor]:
+    """(noisy,) or, for networks that take the noise level (FFDNet), (noisy, sigma); and the clean target."""
     clean = random_patches(images, settings.batch_size, settings.patch_size, generator)
     sigma = torch.rand(settings.batch_size, 1, 1, 1, generator=generator) * settings.sigma_max / 255
     noisy = clean + sigma * torch.randn(clean.shape, generator=generator)
-    return (noisy,), clean
+    return ((noisy, sigma.flatten()) if with_sigma else (noisy,)), clean
 
 
 def superres_batch(images, settings: PatchTraining, generator, scales: tuple[int, ...]) -> tuple[tuple, torch.Tensor]:
@@ -135,7 +139,13 @@ def train_patches(model: nn.Module, make_batch, settings: PatchTraining, run_dir
         for group in optimizer.param_groups:
             group["lr"] = settings.learning_rate * (0.1 + 0.45 * (1 + math.cos(math.pi * progress)))
         inputs, target = make_batch(generator)
-        loss = nn.functional.mse_loss(model(*inputs), target)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=settings.precision == "bf16"):
+            output = model(*inputs)
+        loss = nn.functional.mse_loss(output.float(), target)
+        if not torch.isfinite(loss):
+            raise TrainingError(f"step {step + 1}: the loss is {loss.item()}; the last good checkpoint is in "
+                                f"{run_dir / 'checkpoints'} (resume with a lower learning rate than "
+                                f"{settings.learning_rate:g})")
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()

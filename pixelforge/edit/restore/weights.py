@@ -13,8 +13,8 @@ from ...models.pretrained import WEIGHTS_FILE, load_pretrained
 from ...models.restoration import NETWORKS, build_network
 
 WEIGHTS_DIR = Path(__file__).resolve().parents[2] / "weights"
-SUPERRES_WEIGHTS = "superres_espcn"
-DENOISE_WEIGHTS = "denoise_dncnn_gray"
+SUPERRES_NETWORKS = {"edsr": "superres_edsr", "espcn": "superres_espcn"}  # quality (the default), fast
+DENOISE_WEIGHTS = "denoise_ffdnet_gray"
 
 
 def load_weights(folder: str | Path) -> torch.nn.Module:

@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from ...errors import ConfigError
+from .blocks import dncnn_body
 
 
 class DnCNN(nn.Module):
@@ -27,12 +28,7 @@ class DnCNN(nn.Module):
         if depth < 3 or width < 1:
             raise ConfigError(f"DnCNN depth={depth}, width={width}: expected depth >= 3 and width >= 1")
         self.config = {"depth": depth, "width": width}
-        layers: list[nn.Module] = [nn.Conv2d(1, width, 3, padding=1), nn.ReLU(inplace=True)]
-        for _ in range(depth - 2):
-            layers += [nn.Conv2d(width, width, 3, padding=1, bias=False), nn.BatchNorm2d(width),
-                       nn.ReLU(inplace=True)]
-        layers.append(nn.Conv2d(width, 1, 3, padding=1))
-        self.body = nn.Sequential(*layers)
+        self.body = dncnn_body(1, 1, depth, width)
 
     @property
     def receptive_radius(self) -> int:
@@ -79,7 +75,10 @@ class MultiScaleESPCN(nn.Module):
         return imresize(low, scale) + self.heads[str(scale)](self.body(low))
 
 
-NETWORKS = {"dncnn": DnCNN, "multiscale_espcn": MultiScaleESPCN}
+from .edsr import MultiScaleEDSR  # noqa: E402  (after the classes above, which they do not need)
+from .ffdnet import FFDNet  # noqa: E402
+
+NETWORKS = {"dncnn": DnCNN, "ffdnet": FFDNet, "multiscale_espcn": MultiScaleESPCN, "multiscale_edsr": MultiScaleEDSR}
 
 
 def build_network(name: str, config: dict) -> nn.Module:
