@@ -1,5 +1,5 @@
-"""Denoising: the shipped blind network on a real noisy image, seamless tiling, image kinds and
-modes, the sigma option, and the CLI."""
+"""Denoising: the shipped FFDNet-style network on a real noisy image, seamless tiling (also with
+FFDNet's 2x2 polyphase split), image kinds and modes, the sigma option and its estimate, and the CLI."""
 
 import numpy as np
 import pytest
@@ -26,7 +26,7 @@ def test_shipped_network_removes_noise_from_a_real_image(shared_datasets):
     noisy = clean + 25 / 255 * torch.randn(clean.shape, generator=torch.Generator().manual_seed(0), dtype=clean.dtype)
     result = denoise_tensor(noisy.float()).clamp(0, 1).double()
     noisy_psnr = psnr(noisy.clamp(0, 1), clean, (0, 1))["value"]
-    assert psnr(result, clean, (0, 1))["value"] > noisy_psnr + 5  # about 20.2 dB in, 26.1 out (shipped weights)
+    assert psnr(result, clean, (0, 1))["value"] > noisy_psnr + 7  # about 20.2 dB in, 29.2 out (shipped weights)
 
 
 def test_tiled_inference_equals_whole_image_inference(tiny_model):
