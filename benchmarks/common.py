@@ -69,3 +69,17 @@ def add_sample_quality_options(parser: argparse.ArgumentParser, out: str, cache:
     parser.add_argument("--cache-dir", default=str(cache), help="reference feature cache")
     parser.add_argument("--out", default=out, help="run folders")
     parser.add_argument("--resume", action="store_true", help="continue an interrupted run from its latest checkpoint")
+
+
+def training_parser(doc: str, minutes: float) -> argparse.ArgumentParser:
+    """The options of a benchmark that trains shipped weights (--train) or evaluates them (default)."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--train", action="store_true", help="train and write the shipped weights")
+    parser.add_argument("--resume", action="store_true", help="continue the training run in benchmarks/cache")
+    parser.add_argument("--minutes", type=float, default=minutes, help=f"training time limit (default: {minutes:g})")
+    return parser
+
+
+def train_or_evaluate(parser: argparse.ArgumentParser, train, evaluate) -> None:
+    args = parser.parse_args()
+    (train if args.train else evaluate)(args)

@@ -25,7 +25,6 @@ the first --bm3d-images images of each set and the classical methods on the firs
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
@@ -40,7 +39,7 @@ from pixelforge.edit.restore.weights import DENOISE_WEIGHTS, WEIGHTS_DIR  # noqa
 from pixelforge.models.pretrained import save_pretrained  # noqa: E402
 from pixelforge.models.restoration import FFDNet  # noqa: E402
 
-from common import print_table, write_results  # noqa: E402
+from common import print_table, train_or_evaluate, training_parser, write_results  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "restoration"
 RUN_DIR = Path(__file__).resolve().parent / "cache" / "denoise_ffdnet_run"
@@ -194,19 +193,12 @@ def evaluate(args) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--train", action="store_true", help="train and write the shipped weights")
-    parser.add_argument("--resume", action="store_true", help="continue the training run in benchmarks/cache")
-    parser.add_argument("--minutes", type=float, default=25.0, help="training time limit")
+    parser = training_parser(__doc__, minutes=95.0)
     parser.add_argument("--bm3d-images", type=int, default=4, help="BM3D on the first N images of each set")
     parser.add_argument("--color-images", type=int, default=16,
                         help="classical methods on the first N colour images (CBSD68), for CPU time")
     parser.add_argument("--baselines-only", action="store_true", help="only the classical methods (cached)")
-    args = parser.parse_args()
-    if args.train:
-        train(args)
-    else:
-        evaluate(args)
+    train_or_evaluate(parser, train, evaluate)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,6 @@ pixels cropped from each border (pixelforge.metrics.restoration). Gray images: o
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from dataclasses import dataclass
@@ -36,7 +35,7 @@ from pixelforge.edit.restore.weights import WEIGHTS_DIR, load_weights  # noqa: E
 from pixelforge.models.pretrained import save_pretrained  # noqa: E402
 from pixelforge.models.restoration import MultiScaleEDSR, MultiScaleESPCN  # noqa: E402
 
-from common import print_table, write_results  # noqa: E402
+from common import print_table, train_or_evaluate, training_parser, write_results  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "restoration"
 CACHE = Path(__file__).resolve().parent / "cache"
@@ -155,16 +154,9 @@ def evaluate(args) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--train", action="store_true", help="train and write the shipped weights")
+    parser = training_parser(__doc__, minutes=95.0)
     parser.add_argument("--network", choices=sorted(SETUPS), default="edsr", help="which network --train trains")
-    parser.add_argument("--resume", action="store_true", help="continue the training run in benchmarks/cache")
-    parser.add_argument("--minutes", type=float, default=20.0, help="training time limit")
-    args = parser.parse_args()
-    if args.train:
-        train(args)
-    else:
-        evaluate(args)
+    train_or_evaluate(parser, train, evaluate)
 
 
 if __name__ == "__main__":
