@@ -29,23 +29,24 @@ def denoise_tensor(image: torch.Tensor, sigma: float | None = None, model: torch
         raise ConfigError(f"sigma={sigma}: expected a noise standard deviation in [0, 255] (0..255 pixel scale)")
     model = model if model is not None else shipped(DENOISE_WEIGHTS)
     channels = image[:3] if image.shape[0] == 4 else image
-    if getattr(model, "needs_sigma", False):
-        levels = (torch.full((channels.shape[0],), float(sigma)) if sigma is not None
-                  else torch.tensor([estimate_sigma(channel) for channel in channels]))
+    takes_sigma = getattr(model, "needs_sigma", False)
+    if sigma is not None:
+        levels = torch.full((len(channels),), float(sigma))
+    elif takes_sigma:
+        levels = torch.tensor([estimate_sigma(channel) for channel in channels])
     else:
-        levels = torch.full((channels.shape[0],), float("nan") if sigma is None else float(sigma))
-    factors = torch.where(levels > TRAINED_SIGMA, 50.0 / levels, torch.ones_like(levels))[:, None, None, None]
-    network = ((lambda x: model(x, (levels[:, None, None, None] * factors).flatten() / 255))
-               if getattr(model, "needs_sigma", False) else model)
-    multiple = getattr(model, "tile_multiple", 1)
+        levels = torch.zeros(len(channels))  # a blind network and an unknown level: no rescaling
+    factors = torch.where(levels > TRAINED_SIGMA, 50.0 / levels, 1.0)
+    network = (lambda x: model(x, levels * factors / 255)) if takes_sigma else model
+    multiple = getattr(model, "tile_multiple", 1)  # FFDNet: tiles keep the image's 2x2 phase
     margin = -(-(model.receptive_radius + 1) // multiple) * multiple
+
     def run(x: torch.Tensor) -> torch.Tensor:
         return tiled(network, x, tile=-(-tile // multiple) * multiple, margin=margin)
 
+    scaled = channels[:, None] * factors[:, None, None, None]
     with torch.no_grad():
-        result = self_ensemble(run, channels[:, None] * factors) if ensemble else run(channels[:, None] * factors)
-    result = result / factors
-    result = result[:, 0]
+        result = (self_ensemble(run, scaled) if ensemble else run(scaled))[:, 0] / factors[:, None, None]
     return torch.cat([result, image[3:]]) if image.shape[0] == 4 else result
 
 

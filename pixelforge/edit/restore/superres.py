@@ -1,9 +1,10 @@
 """Single-image super-resolution by 2, 3 or 4 with a small shipped network.
 
 Two networks ship (see pixelforge.models.restoration): "edsr", MultiScaleEDSR, the quality
-model and the default, and "espcn", MultiScaleESPCN, about 15 times cheaper. The network upscales the luma Y of
-ITU-R BT.601 (the channel SR papers train and score on); Cb and Cr, and alpha, are upscaled
-with MATLAB-compatible bicubic. Gray images go through the network directly.
+model and the default, and "espcn", MultiScaleESPCN, about 15 times cheaper. The network
+upscales the luma Y of ITU-R BT.601 (the channel SR papers train and score on); Cb and Cr,
+and alpha, are upscaled with MATLAB-compatible bicubic. Gray images go through the network
+directly.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ import torch
 
 from ...errors import ConfigError
 from .convert import from_any, rgb_to_ycbcr, ycbcr_to_rgb
-from .resize import imresize
 from .ensemble import self_ensemble
+from .resize import imresize
 from .tiling import tiled
 from .weights import SUPERRES_NETWORKS, shipped
 

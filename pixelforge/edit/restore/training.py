@@ -3,7 +3,7 @@ benchmarks/denoise.py --train, which produce the shipped weights).
 
 Patches are random crops of in-memory training images with a random flip and rotation
 (the 8 dihedral transforms). Denoising adds Gaussian noise with sigma ~ U[0, sigma_max] per
-patch (blind DnCNN-B, Zhang et al. 2017); super-resolution makes the low-resolution patch
+patch (as DnCNN-B, Zhang et al. 2017, and FFDNet, which is also given sigma); super-resolution makes the low-resolution patch
 with the MATLAB bicubic downscale, quantized to 8 bits as a saved image would be.
 Training is resumable: every `checkpoint_every` steps the model, Adam state, step and
 generator state go to RUN_DIR/checkpoints (safetensors + JSON, no pickles).
@@ -35,7 +35,7 @@ class PatchTraining:
     sigma_max: float = 55.0         # denoising: sigma ~ U[0, sigma_max] on the 0..255 scale
     checkpoint_every: int = 100
     seed: int = 0
-    precision: str = "fp32"         # "bf16": forward under bfloat16 autocast (about 1.7x faster on CPUs with AVX512-BF16)
+    precision: str = "fp32"         # "bf16": forward under bfloat16 autocast (~1.7x faster with AVX512-BF16)
 
     def __post_init__(self):
         for name in ("steps", "batch_size", "patch_size", "checkpoint_every"):
