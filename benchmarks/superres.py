@@ -1,7 +1,7 @@
 """Super-resolution x2/x3/x4: MATLAB bicubic vs pixelforge's two networks vs paper anchors.
 
-    python benchmarks/superres.py --train --network edsr [--resume] [--minutes 95]   # trains, writes shipped weights
-    python benchmarks/superres.py                                                    # evaluates -> results/superres.json
+    python benchmarks/superres.py --train --network edsr [--resume] [--minutes 95]   # writes shipped weights
+    python benchmarks/superres.py                                         # evaluates -> results/superres.json
 
 Training (the commands that produced pixelforge/weights/superres_edsr and superres_espcn;
 settings in SETUPS): random high-resolution luma patches of T91 + Train400 with random
@@ -14,8 +14,9 @@ patches, batch 32, lr 1e-3.
 Protocol (the papers'): HR = 8-bit test image cropped to a multiple of the scale; LR =
 MATLAB-compatible imresize(HR, 1/scale, 'bicubic') with antialiasing, rounded to uint8;
 the output image (bicubic: imresize(LR, scale) rounded; network: Y by the network, CbCr
-bicubic, RGB rounded to uint8; "+ self-ensemble": Y averaged over the 8 flips/rotations) scored by PSNR/SSIM on BT.601 Y (unrounded) with `scale`
-pixels cropped from each border (pixelforge.metrics.restoration). Gray images: on gray.
+bicubic, RGB rounded to uint8; "+ self-ensemble": Y averaged over the 8 flips/rotations)
+scored by PSNR/SSIM on BT.601 Y (unrounded) with `scale` pixels cropped from each border
+(pixelforge.metrics.restoration). Gray images: on gray.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ import torch  # noqa: E402
 from pixelforge.edit.restore.training import PatchTraining, read_luma_folder, superres_batch, train_patches  # noqa: E402
 from pixelforge.edit.restore.weights import WEIGHTS_DIR, load_weights  # noqa: E402
 from pixelforge.models.pretrained import save_pretrained  # noqa: E402
-from pixelforge.models.restoration import MultiScaleEDSR, MultiScaleESPCN  # noqa: E402
+from pixelforge.models.restoration import NETWORKS, MultiScaleEDSR, MultiScaleESPCN  # noqa: E402
 
 from common import print_table, train_or_evaluate, training_parser, write_results  # noqa: E402
 
@@ -45,17 +46,16 @@ SCALES = (2, 3, 4)
 @dataclass(frozen=True)
 class Setup:
     weights: str            # folder under pixelforge/weights
-    kind: str               # name in pixelforge.models.restoration.NETWORKS
     build: Callable
     settings: PatchTraining
     run_dir: Path
 
 
 SETUPS = {
-    "espcn": Setup("superres_espcn", "multiscale_espcn", lambda: MultiScaleESPCN(48, 6, SCALES),
+    "espcn": Setup("superres_espcn", lambda: MultiScaleESPCN(48, 6, SCALES),
                    PatchTraining(steps=4000, batch_size=32, patch_size=48, learning_rate=1e-3, checkpoint_every=250,
                                  seed=0), CACHE / "superres_run"),
-    "edsr": Setup("superres_edsr", "multiscale_edsr", lambda: MultiScaleEDSR(64, 16, SCALES),
+    "edsr": Setup("superres_edsr", lambda: MultiScaleEDSR(64, 16, SCALES),
                   PatchTraining(steps=7200, batch_size=16, patch_size=72, learning_rate=4e-4, checkpoint_every=500,
                                 seed=0, precision="bf16"), CACHE / "superres_edsr_run"),
 }
@@ -83,7 +83,8 @@ def train(args) -> None:
     summary.update(data=f"T91 + Train400 luma ({len(images)} images)", cpu="1 thread, CPU shared with other jobs",
                    command=f"python benchmarks/superres.py --train --network {args.network} --minutes {args.minutes:g}"
                    + (" --resume" if args.resume else ""))
-    save_pretrained(model, WEIGHTS_DIR / setup.weights, setup.kind, provenance=summary)
+    kind = next(name for name, network in NETWORKS.items() if type(model) is network)
+    save_pretrained(model, WEIGHTS_DIR / setup.weights, kind, provenance=summary)
     print(f"wrote {WEIGHTS_DIR / setup.weights}: {summary['steps_done']} steps, {summary['train_seconds']:.0f} s")
 
 

@@ -105,7 +105,8 @@ def test_cli_upscales_a_file_and_reports_an_unreadable_one(tmp_path, capsys):
     assert main(["edit", "superres", str(source), str(tmp_path / "big.png"), "--scale", "2"]) == 0
     with Image.open(tmp_path / "big.png") as big:
         assert big.size == (18, 14) and big.mode == "RGBA"
-    assert main(["edit", "superres", str(source), str(tmp_path / "fast.png"), "--scale", "3", "--network", "espcn"]) == 0
+    fast = ["--scale", "3", "--network", "espcn"]
+    assert main(["edit", "superres", str(source), str(tmp_path / "fast.png"), *fast]) == 0
     with Image.open(tmp_path / "fast.png") as fast:
         assert fast.size == (27, 21) and fast.mode == "RGBA"
     broken = tmp_path / "broken.png"

@@ -12,5 +12,5 @@ from .files import denoise_file, superres_file
 from .resize import cubic, imresize, modcrop, quantize, resize_matrix
 from .superres import SCALES, superres, superres_tensor
 
-__all__ = ["superres", "superres_tensor", "denoise", "denoise_tensor", "estimate_sigma", "superres_file", "denoise_file",
-           "imresize", "quantize", "modcrop", "cubic", "resize_matrix", "SCALES"]
+__all__ = ["superres", "superres_tensor", "denoise", "denoise_tensor", "estimate_sigma", "superres_file",
+           "denoise_file", "imresize", "quantize", "modcrop", "cubic", "resize_matrix", "SCALES"]

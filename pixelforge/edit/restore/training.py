@@ -3,8 +3,8 @@ benchmarks/denoise.py --train, which produce the shipped weights).
 
 Patches are random crops of in-memory training images with a random flip and rotation
 (the 8 dihedral transforms). Denoising adds Gaussian noise with sigma ~ U[0, sigma_max] per
-patch (as DnCNN-B, Zhang et al. 2017, and FFDNet, which is also given sigma); super-resolution makes the low-resolution patch
-with the MATLAB bicubic downscale, quantized to 8 bits as a saved image would be.
+patch (as DnCNN-B, Zhang et al. 2017, and FFDNet, which is also given sigma); super-resolution
+makes the low-resolution patch with the MATLAB bicubic downscale, quantized to 8 bits as a saved image would be.
 Training is resumable: every `checkpoint_every` steps the model, Adam state, step and
 generator state go to RUN_DIR/checkpoints (safetensors + JSON, no pickles).
 """

@@ -5,9 +5,10 @@ a DnCNN of the same depth per pixel while seeing twice as far.
 
 Differences from the paper: the body predicts the noise (DnCNN's residual learning) and the
 output is noisy minus noise; images with an odd side are padded by one replicated row or
-column, which is cropped again; the last convolution starts at zero (without that, a
-15 x 64 body spends its first few hundred steps unlearning its random initial output). `sigma` is on the [0, 1] intensity scale (25/255 for the
-usual sigma 25).
+column, which is cropped again; the last convolution starts at zero, so an untrained network
+is the identity (with a random last layer, a 15 x 64 body sat for hundreds of steps at the
+output = input plateau). `sigma` is on the [0, 1] intensity scale (25/255 for the usual
+sigma 25).
 """
 
 from __future__ import annotations
