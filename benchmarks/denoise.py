@@ -25,6 +25,7 @@ the first --bm3d-images images of each set and the classical methods on the firs
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
 from pathlib import Path
@@ -57,15 +58,31 @@ ANCHORS = {
 }
 
 
+# The shipped weights' training history (train_seconds above counts both segments).
+RESUME_HISTORY = ("steps 0-14,500: `--train --minutes 95` (cosine decay over 14,500 steps, 89 min); then "
+                  "`--train --resume --steps 26500`: the same cosine schedule stretched to 26,500 steps, so the "
+                  "learning rate restarted at 0.48x its peak and decayed again to 0.1x (a warm restart)")
+
+
+def resumed_step(run_dir: Path) -> int | None:
+    latest = run_dir / "checkpoints" / "latest"
+    return int(latest.read_text().strip().rsplit("-", 1)[-1]) if latest.is_file() else None
+
+
 def train(args) -> None:
     torch.set_num_threads(1)
     images = read_luma_folder(DATA / "Train400", SETTINGS.patch_size)
     model = FFDNet(DEPTH, WIDTH)
-    summary = train_patches(model, lambda g: denoise_batch(images, SETTINGS, g, with_sigma=True), SETTINGS, RUN_DIR,
+    settings = dataclasses.replace(SETTINGS, steps=args.steps or SETTINGS.steps)
+    resumed_from = resumed_step(RUN_DIR) if args.resume else None
+    summary = train_patches(model, lambda g: denoise_batch(images, settings, g, with_sigma=True), settings, RUN_DIR,
                             resume=args.resume, time_limit_s=args.minutes * 60)
     summary.update(data=f"Train400 ({len(images)} gray 180x180 images)", cpu="1 thread, CPU shared with other jobs",
                    command=f"python benchmarks/denoise.py --train --minutes {args.minutes:g}"
-                   + (" --resume" if args.resume else ""))
+                   + (f" --steps {args.steps}" if args.steps else "") + (" --resume" if args.resume else ""))
+    if resumed_from is not None:
+        summary["resumed_from_step"] = resumed_from
+        summary["history"] = RESUME_HISTORY
     save_pretrained(model, WEIGHTS_DIR / DENOISE_WEIGHTS, "ffdnet", provenance=summary)
     print(f"wrote {WEIGHTS_DIR / DENOISE_WEIGHTS}: {summary['steps_done']} steps, {summary['train_seconds']:.0f} s")
 
@@ -194,6 +211,8 @@ def evaluate(args) -> None:
 
 def main() -> None:
     parser = training_parser(__doc__, minutes=95.0)
+    parser.add_argument("--steps", type=int, help="with --train: training steps (default: SETTINGS.steps); with "
+                        "--resume, the cosine schedule is stretched to the new length")
     parser.add_argument("--bm3d-images", type=int, default=4, help="BM3D on the first N images of each set")
     parser.add_argument("--color-images", type=int, default=16,
                         help="classical methods on the first N colour images (CBSD68), for CPU time")

@@ -44,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--data", help=DEFAULT_DATA_HELP + " (default: embedded-mnist; with --resume: the run's own)")
     train.add_argument("--out", required=True, help="run folder: checkpoints, samples, metrics.jsonl")
     train.add_argument("--steps", type=int)
+    train.add_argument("--max-minutes", type=float, help="wall-clock budget: stop and checkpoint after it, even "
+                       "before --steps (resuming gives a fresh budget)")
     train.add_argument("--batch-size", type=int)
     train.add_argument("--lr", type=float, help="learning rate")
     train.add_argument("--seed", type=int)
@@ -117,6 +119,10 @@ def build_parser() -> argparse.ArgumentParser:
                           help="resize to 299x299: legacy (bilinear, pytorch-fid) or clean (antialiased bicubic)")
     evaluate.add_argument("--feature-weights",
                           help="Inception weights: TorchScript or pytorch-fid .pth (default: fid-helper's default_1.pt)")
+    evaluate.add_argument("--compile", action="store_true",
+                          help="torch.compile the Inception network: 1.1x faster feature extraction on CPU after a "
+                               "one-off compilation of about a minute (worth it from a few thousand images; needs "
+                               "a C++ compiler); same values to float32 rounding")
     evaluate.add_argument("--seed", type=int, default=0)
     evaluate.add_argument("--device", default="auto")
 

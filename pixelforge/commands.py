@@ -48,7 +48,7 @@ def run_train(args: Namespace) -> None:
     model_overrides = parse_overrides(args.set, model_config_class(args.model))
     train_options = parse_overrides(args.train_options, TrainConfig)
     for key, value in (("steps", args.steps), ("batch_size", args.batch_size), ("learning_rate", args.lr),
-                       ("seed", args.seed), ("device", args.device)):
+                       ("seed", args.seed), ("device", args.device), ("max_minutes", args.max_minutes)):
         if value is not None:
             train_options[key] = value
     data = None  # resuming without --data: the run's own data
@@ -224,7 +224,8 @@ def run_eval(args: Namespace) -> None:
     report = evaluate(args.checkpoint, data=args.data, split=args.split, metrics=metrics,
                       importance_samples=args.importance_samples, limit=args.limit, seed=args.seed,
                       device=choose_device(args.device), data_root=args.data_root, num_samples=args.num_samples,
-                      batch_size=args.batch_size, feature_weights=args.feature_weights, resize=args.fid_resize)
+                      batch_size=args.batch_size, feature_weights=args.feature_weights, resize=args.fid_resize,
+                      compile_features=args.compile)
     print(format_results(report))
     print(f"written: {report['checkpoint']}/evaluation.json")
 

@@ -44,6 +44,7 @@ class TrainConfig:
     """How to train: steps, batch, optimizer, schedule, EMA, precision, logging and checkpoints."""
 
     steps: int = 2000
+    max_minutes: float = 0.0            # wall-clock budget: stop (and checkpoint) after it; 0 = no limit
     batch_size: int = 64                # global batch: divided among DDP processes
     learning_rate: float = 1e-3
     optimizer: str = "adamw"            # "adamw", or "sgd" (momentum 0.9, Nesterov)
@@ -73,6 +74,8 @@ class TrainConfig:
         for field in ("warmup_steps", "sample_every", "checkpoint_every", "max_skipped_steps"):
             if getattr(self, field) < 0:
                 raise ConfigError(f"{field}={getattr(self, field)}: expected an integer >= 0")
+        if not self.max_minutes >= 0:
+            raise ConfigError(f"max_minutes={self.max_minutes}: expected a number >= 0 (0 = no limit)")
         if not self.learning_rate > 0:
             raise ConfigError(f"learning_rate={self.learning_rate}: expected a positive number")
         if not 0 <= self.ema_decay < 1:

@@ -39,13 +39,14 @@ def evaluate(checkpoint: str | Path, data: str | None = None, split: str = "test
              limit: int | None = None, seed: int = 0, device: str | torch.device = "cpu",
              data_root: str | None = None, num_samples: int | None = None, batch_size: int = 100,
              feature_weights: str | None = None, resize: str = "legacy", extractor: nn.Module | None = None,
-             progress: bool = True, html: bool = True) -> dict:
+             compile_features: bool = False, progress: bool = True, html: bool = True) -> dict:
     """Compute `metrics` for the checkpoint on `data` (default: the dataset it was trained on).
 
     "nll" scores the test images; "fid", "kid", "pr" (precision/recall) and "is" (Inception
     Score) compare `num_samples` samples (default: as many as test images), drawn in batches
     of `batch_size`, with the first `limit` test images through `extractor` (default: FID
-    Inception-v3 with `feature_weights` and `resize`; see pixelforge.metrics.sample_quality).
+    Inception-v3 with `feature_weights` and `resize`, torch.compiled with `compile_features`;
+    see pixelforge.metrics.sample_quality).
     Writes `evaluation.json` (and, with `html`, `evaluation.html`: the metrics, a sample grid and
     nearest training neighbours) into the checkpoint folder and records each metric's protocol
     in its config.json; returns {"checkpoint", "date", "results": [...], "html": path}.
@@ -77,7 +78,7 @@ def evaluate(checkpoint: str | Path, data: str | None = None, split: str = "test
         results += evaluate_sample_quality(model, dataset, sample_metrics, num_samples, seed=seed, limit=limit,
                                            batch_size=batch_size, extractor=extractor, resize=resize,
                                            feature_weights=feature_weights, data_root=data_config.data_root,
-                                           progress=progress)
+                                           compile=compile_features, progress=progress)
     report = {"checkpoint": str(model.checkpoint_dir), "date": datetime.datetime.now().isoformat(timespec="seconds"),
               "results": results}
     if html:

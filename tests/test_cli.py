@@ -72,6 +72,7 @@ def test_train_on_a_folder_of_the_users_own_images(tmp_path, shared_datasets):
     (["train", "vae", "--out", "x", "--set", "latent_dim=many"], "latent_dim='many': expected a value of type int"),
     (["train", "vae", "--out", "x", "--train", "colour=red"], "unknown option 'colour'"),
     (["train", "vae", "--out", "x", "--steps", "0"], "steps=0: expected a positive integer"),
+    (["train", "vae", "--out", "x", "--max-minutes", "-1"], "max_minutes=-1.0: expected a number >= 0"),
     (["sample", "/no/such/run", "--out", "x.png"], "no such file"),
     (["eval", "/no/such/run"], "no such file"),
 ])

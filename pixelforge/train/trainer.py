@@ -226,6 +226,9 @@ class Trainer:
             progress.update(1)
             for callback in self.callbacks:
                 callback(self, self.step)
+            if self._out_of_time(started):
+                progress.write(f"max_minutes={config.max_minutes} reached at step {self.step} of {config.steps}")
+                break
         progress.close()
         if main and self.generative and (not config.sample_every or self.step % config.sample_every):
             self.save_samples()
@@ -236,6 +239,13 @@ class Trainer:
         wall = time.perf_counter() - started
         return TrainResult(self.run_dir, self.last_checkpoint, self.step, losses,
                            total_images / max(wall, 1e-9), wall, self.skipped_steps)
+
+    def _out_of_time(self, started: float) -> bool:
+        """True once this run has spent `max_minutes` (every rank stops at the same step)."""
+        if not self.config.max_minutes:
+            return False
+        spent = time.perf_counter() - started >= self.config.max_minutes * 60
+        return any_true(spent, self.world, self.device)
 
     def _log_record(self, losses: dict[str, float], images_per_second: float) -> dict:
         record: dict = {"step": self.step, "epoch": self.epoch, "images_per_second": images_per_second,

@@ -119,3 +119,12 @@ def test_compiled_extractor_gives_the_eager_features_for_any_batch_size(digits):
     assert first.shape == (3, 2048) and last.shape == (2, 2048)
     torch.testing.assert_close(torch.cat([first, last]), eager(digits[:5]), rtol=1e-4, atol=1e-4)
     assert "compiled" not in dict(compiled.named_modules())  # no second copy of the weights
+
+
+def test_compiling_on_cpu_without_a_cpp_compiler_is_a_clear_error(monkeypatch):
+    from pixelforge.metrics import features
+
+    monkeypatch.delenv("CXX", raising=False)
+    monkeypatch.setattr(features.shutil, "which", lambda name: None)
+    with pytest.raises(ConfigError, match="needs a C\\+\\+ compiler"):
+        InceptionFeatureExtractor(compile=True)

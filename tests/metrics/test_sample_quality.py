@@ -61,6 +61,18 @@ def test_the_eval_command_prints_each_metric(run_dir, tiny_features, monkeypatch
         assert any(line.startswith(start) for line in output.splitlines()), (start, output)
 
 
+def test_eval_compile_reaches_the_feature_network(run_dir, tiny_features, monkeypatch, capsys, recwarn):
+    options_seen = []
+
+    def extractor(**options):
+        options_seen.append(options)
+        return tiny_features()
+
+    monkeypatch.setattr(sample_quality, "InceptionFeatureExtractor", extractor)
+    assert main(["eval", str(run_dir), "--metrics", "fid", "--num-samples", "8", "--limit", "8", "--compile"]) == 0
+    assert options_seen and options_seen[0]["compile"] is True
+
+
 def test_inception_score_with_the_default_weights_fails_before_any_work(run_dir, inception, capsys):
     assert main(["eval", str(run_dir), "--metrics", "is", "--limit", "30"]) == 2
     assert "needs class logits" in capsys.readouterr().err
