@@ -1,12 +1,13 @@
-"""FID and KID against torchmetrics on the same features (a cheap feature module stands in for Inception)."""
+"""FID, KID and IS against torchmetrics on the same features (a cheap feature module stands in for Inception)."""
 
 import pytest
 import torch
+from torch import nn
 
 import pixelforge
 from pixelforge.errors import DataError
 from pixelforge.images import tensor_to_pil
-from pixelforge.metrics import compute_features, compute_fid, compute_kid
+from pixelforge.metrics import compute_features, compute_fid, compute_inception_score, compute_kid
 
 torchmetrics_fid = pytest.importorskip("torchmetrics.image.fid")
 torchmetrics_kid = pytest.importorskip("torchmetrics.image.kid")
@@ -70,3 +71,38 @@ def test_features_of_a_folder_of_images_equal_those_of_the_same_pixels(image_set
     assert torch.equal(from_folder.features, compute_features(real[:6], extractor, progress=False).features)
     with pytest.raises(DataError, match="expected one shape"):
         compute_features(iter([real[:2], torch.zeros(2, 1, 32, 32)]), extractor, progress=False)
+
+
+class TinyClassifier(nn.Module):
+    """A cheap stand-in for Inception with a classifier: TinyFeatures, then fixed random logits."""
+
+    def __init__(self, tiny_features, classes: int = 20) -> None:
+        super().__init__()
+        self.features = tiny_features(dim=32)
+        generator = torch.Generator().manual_seed(1)
+        self.head = nn.Parameter(4 * torch.randn(32, classes, generator=generator), requires_grad=False)
+
+    def features_and_logits(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        features = self.features(images)
+        return features, features @ self.head
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:  # what torchmetrics calls: the logits
+        return self.features_and_logits(images)[1]
+
+
+def test_inception_score_equals_torchmetrics_on_the_same_logits(image_sets, tiny_features):
+    torchmetrics_inception = pytest.importorskip("torchmetrics.image.inception")
+    _, fake = image_sets
+    network = TinyClassifier(tiny_features)
+    reference = torchmetrics_inception.InceptionScore(feature=network, splits=10)
+    reference.update(fake)
+    # torchmetrics shuffles the images before cutting the 10 splits: give ours the same order.
+    torch.manual_seed(7)
+    expected_mean, expected_std = reference.compute()
+    torch.manual_seed(7)
+    order = torch.randperm(len(fake))
+    ours = compute_inception_score(fake[order], extractor=network, num_splits=10, progress=False)
+    assert float(expected_mean) > 1.5  # the logits are informative, so the score is well above 1
+    assert ours["value"] == pytest.approx(float(expected_mean), rel=1e-3)
+    # torchmetrics' std is the sample std (n - 1); ours is the original code's np.std (n).
+    assert ours["std"] * (10 / 9) ** 0.5 == pytest.approx(float(expected_std), rel=1e-3)
