@@ -225,6 +225,26 @@ def test_diversity_is_measured_within_classes_for_conditional_batches():
     assert mean_pairwise_distance(one_image_per_class, labels) == 0.0
 
 
+def test_health_flags_a_discriminator_that_scores_real_and_fake_alike():
+    # The records of an SN + hinge run on CIFAR-10 with n_critic=1: D(real) = D(fake), loss 2.0.
+    health = GANHealth("hinge")
+    separated = {"loss/discriminator": 1.3, "gan/d_real": 0.5, "gan/d_fake": -0.3}
+    blind = {"loss/discriminator": 2.0, "gan/d_real": -0.193, "gan/d_fake": -0.188}
+    records = [separated] * 6 + [blind] * 4 + [separated] + [blind] * 3
+    fired = [health.check({**record, "step": s}) for s, record in enumerate(records)]
+    assert [bool(m) for m in fired] == [False] * 8 + [True] + [False] * 4 + [True]
+    assert "same score" in fired[8][0] and "n_critic=5" in fired[8][0]
+    # Blind from the very first records (the initial discriminator): only after the warm-up.
+    early = GANHealth("hinge")
+    assert [bool(early.check({**blind, "step": s})) for s in range(8)] == [False] * 7 + [True]
+    assert GANHealth("wasserstein").check({**blind, "step": 9}) == []
+
+
+def test_sngan_presets_train_the_discriminator_five_times_per_generator_step():
+    assert pixelforge.create_model("sngan", **SMALL).config.n_critic == 5
+    assert pixelforge.create_model("conditional_sngan", **SMALL).config.n_critic == 5
+
+
 def test_health_flags_diversity_that_never_rises():
     health = GANHealth("hinge")
     low = {"loss/discriminator": 1.0, "gan/diversity": 0.1}

@@ -2,8 +2,10 @@
 
 `GANHealth.check(record)` takes one log record (the trainer's metrics.jsonl line) and returns
 messages for conditions that have just started: the discriminator loss collapsing to zero,
-the gradient penalty blowing up, and sample diversity dropping to under half its best or under
-a quarter of the real data's (mode collapse). Each warning is given once and again only after
+the discriminator going blind (the same output for real and fake images, so that the generator
+gets no signal: seen with spectral norm, the hinge loss and n_critic=1 on CIFAR-10), the
+gradient penalty blowing up, and sample diversity dropping to under half its best or under a
+quarter of the real data's (mode collapse). Each warning is given once and again only after
 the condition has cleared.
 """
 
@@ -13,6 +15,7 @@ COLLAPSE_LOSS = 0.01       # a discriminator loss below this (non-saturating/hin
 BLOWUP_PENALTY = 1.0       # an unweighted penalty E[(|grad| - 1)^2] above this
 LOW_DIVERSITY = 0.5        # diversity (fake / real pairwise distance) below this fraction of its best so far
 DIVERSITY_FLOOR = 0.25     # ... or below this at all, once WARM_UP records have passed
+BLIND_GAP = 0.05           # |mean D(real) - mean D(fake)| below this (non-saturating/hinge), after WARM_UP records
 WARM_UP = 5
 PATIENCE = 3
 
@@ -20,7 +23,7 @@ PATIENCE = 3
 class GANHealth:
     def __init__(self, loss: str) -> None:
         self.loss = loss
-        self.streaks = {"collapse": 0, "penalty": 0, "diversity": 0}
+        self.streaks = {"collapse": 0, "blind": 0, "penalty": 0, "diversity": 0}
         self.active: set[str] = set()
         self.best_diversity = 0.0
         self.records = 0
@@ -32,6 +35,8 @@ class GANHealth:
             self.best_diversity = max(self.best_diversity, diversity)
         conditions = {
             "collapse": self.loss != "wasserstein" and record.get("loss/discriminator", 1.0) < COLLAPSE_LOSS,
+            "blind": self.loss != "wasserstein" and self.records > WARM_UP and "gan/d_real" in record
+                     and abs(record["gan/d_real"] - record.get("gan/d_fake", 0.0)) < BLIND_GAP,
             "penalty": record.get("gan/gradient_penalty", 0.0) > BLOWUP_PENALTY,
             "diversity": diversity is not None and (diversity < LOW_DIVERSITY * self.best_diversity
                                                     or (self.records > WARM_UP and diversity < DIVERSITY_FLOOR)),
@@ -53,6 +58,12 @@ class GANHealth:
                     f"{PATIENCE} log intervals: it separates real from fake outright and the generator gets "
                     f"little gradient. Try a lower lr_discriminator, diffaugment=color,translation,cutout, "
                     f"spectral_norm=true, or a smaller discriminator width.")
+        if name == "blind":
+            return (f"step {step}: the discriminator gives real and fake images the same score (D(real) "
+                    f"{record['gan/d_real']:.3g}, D(fake) {record['gan/d_fake']:.3g}) for {PATIENCE} log "
+                    f"intervals: it has stopped telling them apart and the generator gets no useful gradient. "
+                    f"Train the discriminator more: n_critic=5 (SNGAN's setting), a higher lr_discriminator, "
+                    f"or a wider discriminator.")
         if name == "penalty":
             return (f"step {step}: the gradient penalty E[(|grad D| - 1)^2] is "
                     f"{record['gan/gradient_penalty']:.3g} (above {BLOWUP_PENALTY}) for {PATIENCE} log intervals: "
