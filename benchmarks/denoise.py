@@ -61,7 +61,8 @@ ANCHORS = {
 # The shipped weights' training history (train_seconds above counts both segments).
 RESUME_HISTORY = ("steps 0-14,500: `--train --minutes 95` (cosine decay over 14,500 steps, 89 min); then "
                   "`--train --resume --steps 26500`: the same cosine schedule stretched to 26,500 steps, so the "
-                  "learning rate restarted at 0.48x its peak and decayed again to 0.1x (a warm restart)")
+                  "learning rate restarted at 0.48x its peak and decayed towards 0.1x (a warm restart); the 75-minute "
+                  "limit stopped it at step 25,076 (0.11x)")
 
 
 def resumed_step(run_dir: Path) -> int | None:

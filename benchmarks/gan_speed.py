@@ -6,13 +6,16 @@ loss. The plain loop is written the way pytorch/examples' dcgan/main.py is: D on
 G's fakes (detached) for D, then G through D on the same fakes; no logging, checks or EMA.
 The runs alternate (plain, trainer, plain, trainer, ...) so that load on the machine hits
 both alike; the median images/s of each is reported. Target: trainer / plain >= 1.0.
+Each trainer variant (channels_last, bf16, compile) also reports its steady rate, the median
+of its 50-step log windows after the first, which leaves out compile's one-off compilation.
 
-    python benchmarks/gan_speed.py --steps 300 --repeats 3
+    python benchmarks/gan_speed.py --steps 300 --repeats 3 --variants channels_last,bf16,compile
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import tempfile
@@ -64,12 +67,16 @@ def plain_loop(images: torch.Tensor, steps: int, seed: int = 0) -> float:
     return steps * BATCH / (time.perf_counter() - started)
 
 
-def trainer_run(dataset, steps: int, **options) -> float:
+def trainer_run(dataset, steps: int, **options) -> tuple[float, float]:
+    """(images/s over the whole run, median images/s of the 50-step log windows after the first):
+    the second leaves out one-off costs such as torch.compile's compilation."""
     config = TrainConfig(steps=steps, batch_size=BATCH, sample_every=0, checkpoint_every=0, log_every=50,
                          **options)
     with tempfile.TemporaryDirectory() as folder:
         result = pixelforge.train("dcgan", "embedded-mnist", folder, config, MODEL, dataset=dataset)
-    return result.images_per_second
+        lines = (Path(folder) / "metrics.jsonl").read_text().splitlines()
+    windows = [json.loads(line)["images_per_second"] for line in lines][1:]
+    return result.images_per_second, statistics.median(windows)
 
 
 def main() -> None:
@@ -81,21 +88,28 @@ def main() -> None:
     args = parser.parse_args()
     started = time.perf_counter()
     dataset = pixelforge.load_dataset("embedded-mnist")
-    plain, trainer = [], []
+    plain, trainer, steady = [], [], []
     for _ in range(args.repeats):
         plain.append(plain_loop(dataset.images, args.steps))
-        trainer.append(trainer_run(dataset, args.steps))
+        overall, window = trainer_run(dataset, args.steps)
+        trainer.append(overall)
+        steady.append(window)
         print(f"plain {plain[-1]:.0f} img/s, trainer {trainer[-1]:.0f} img/s", flush=True)
     rows = [{"run": "plain loop (pytorch/examples style)", "images_per_second": statistics.median(plain),
              "all": plain},
-            {"run": "pixelforge trainer, fp32", "images_per_second": statistics.median(trainer), "all": trainer}]
+            {"run": "pixelforge trainer, fp32", "images_per_second": statistics.median(trainer), "all": trainer,
+             "steady_images_per_second": statistics.median(steady)}]
     options = {"channels_last": {"channels_last": True}, "bf16": {"precision": "bf16"}, "compile": {"compile": True}}
     for variant in filter(None, args.variants.split(",")):
-        rate = trainer_run(dataset, args.steps, **options[variant])
-        rows.append({"run": f"pixelforge trainer, {variant}", "images_per_second": rate, "all": [rate]})
+        overall, window = trainer_run(dataset, args.steps, **options[variant])
+        rows.append({"run": f"pixelforge trainer, {variant}", "images_per_second": overall, "all": [overall],
+                     "steady_images_per_second": window})
     for row in rows:
         row["ratio_to_plain"] = row["images_per_second"] / rows[0]["images_per_second"]
-    print_table(rows, ["run", "images_per_second", "ratio_to_plain"])
+        if "steady_images_per_second" in row:
+            row["steady_ratio_to_fp32_trainer"] = row["steady_images_per_second"] / rows[1]["steady_images_per_second"]
+    print_table(rows, ["run", "images_per_second", "ratio_to_plain", "steady_images_per_second",
+                       "steady_ratio_to_fp32_trainer"])
     write_results("gan_speed", rows, time.perf_counter() - started,
                   {"model": "dcgan", "model_config": MODEL, "batch_size": BATCH, "steps_per_run": args.steps,
                    "target_ratio": 1.0})

@@ -251,3 +251,13 @@ def test_health_flags_diversity_that_never_rises():
     fired = [bool(health.check({**low, "step": s})) for s in range(10)]
     assert fired.index(True) == 7  # after the warm-up records and PATIENCE low ones, once
     assert fired.count(True) == 1
+
+
+@pytest.mark.slow
+def test_a_gan_trains_under_torch_compile(tmp_path):
+    # The compiled discriminator step must not keep its fakes for the generator step: the
+    # compiled backward frees that graph ("backward through the graph a second time").
+    dataset = pixelforge.load_dataset("embedded-mnist").subset(torch.arange(64))
+    config = TrainConfig(steps=3, batch_size=16, sample_every=0, checkpoint_every=0, log_every=1, compile=True)
+    result = pixelforge.train("dcgan", "embedded-mnist", tmp_path, config, SMALL, dataset=dataset)
+    assert result.steps == 3 and set(result.final_losses) == {"discriminator", "generator"}

@@ -102,7 +102,9 @@ class GAN(GenerativeModel):
         return self.discriminator_network(images, y)
 
     def _discriminator_step(self, x: Tensor, y: Tensor | None, generator: torch.Generator | None) -> Tensor:
-        keep = self.config.reuse_fake and self.config.n_critic == 1 and self.training
+        # Not under torch.compile: the compiled step's backward frees the graph the kept fakes need.
+        keep = (self.config.reuse_fake and self.config.n_critic == 1 and self.training
+                and not torch.compiler.is_compiling())
         z = torch.randn((x.shape[0], self.config.latent_dim), generator=generator, device=x.device)
         with torch.set_grad_enabled(keep and torch.is_grad_enabled()):
             fake = self.generator_network(z, y)
