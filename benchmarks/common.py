@@ -71,6 +71,12 @@ def add_sample_quality_options(parser: argparse.ArgumentParser, out: str, cache:
     parser.add_argument("--resume", action="store_true", help="continue an interrupted run from its latest checkpoint")
 
 
+def latest_checkpoint_step(run_dir: Path) -> int | None:
+    """The step of a run folder's latest checkpoint (checkpoints/latest -> step-XXXXXXXX), or None."""
+    latest = Path(run_dir) / "checkpoints" / "latest"
+    return int(latest.read_text().strip().rsplit("-", 1)[-1]) if latest.is_file() else None
+
+
 def training_parser(doc: str, minutes: float) -> argparse.ArgumentParser:
     """The options of a benchmark that trains shipped weights (--train) or evaluates them (default)."""
     parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -40,7 +40,7 @@ from pixelforge.edit.restore.weights import DENOISE_WEIGHTS, WEIGHTS_DIR  # noqa
 from pixelforge.models.pretrained import save_pretrained  # noqa: E402
 from pixelforge.models.restoration import FFDNet  # noqa: E402
 
-from common import print_table, train_or_evaluate, training_parser, write_results  # noqa: E402
+from common import latest_checkpoint_step, print_table, train_or_evaluate, training_parser, write_results  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "restoration"
 RUN_DIR = Path(__file__).resolve().parent / "cache" / "denoise_ffdnet_run"
@@ -65,17 +65,12 @@ RESUME_HISTORY = ("steps 0-14,500: `--train --minutes 95` (cosine decay over 14,
                   "limit stopped it at step 25,076 (0.11x)")
 
 
-def resumed_step(run_dir: Path) -> int | None:
-    latest = run_dir / "checkpoints" / "latest"
-    return int(latest.read_text().strip().rsplit("-", 1)[-1]) if latest.is_file() else None
-
-
 def train(args) -> None:
     torch.set_num_threads(1)
     images = read_luma_folder(DATA / "Train400", SETTINGS.patch_size)
     model = FFDNet(DEPTH, WIDTH)
     settings = dataclasses.replace(SETTINGS, steps=args.steps or SETTINGS.steps)
-    resumed_from = resumed_step(RUN_DIR) if args.resume else None
+    resumed_from = latest_checkpoint_step(RUN_DIR) if args.resume else None
     summary = train_patches(model, lambda g: denoise_batch(images, settings, g, with_sigma=True), settings, RUN_DIR,
                             resume=args.resume, time_limit_s=args.minutes * 60)
     summary.update(data=f"Train400 ({len(images)} gray 180x180 images)", cpu="1 thread, CPU shared with other jobs",

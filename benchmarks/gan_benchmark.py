@@ -37,7 +37,7 @@ from pixelforge.metrics.features import default_extractor  # noqa: E402
 from pixelforge.metrics.reference import reference_features  # noqa: E402
 from pixelforge.metrics.sample_quality import sample_batches  # noqa: E402
 
-from common import add_sample_quality_options, print_table, write_results  # noqa: E402
+from common import add_sample_quality_options, latest_checkpoint_step, print_table, write_results  # noqa: E402
 
 CACHE = Path(__file__).resolve().parent / "cache"
 ANCHORS = {"mnist": {"Lucic et al. 2018 best (WGAN)": 6.7, "Lucic et al. 2018 NS GAN": 6.8},
@@ -70,7 +70,7 @@ def train(setup: dict, args, run_dir: Path) -> dict:
                          sample_every=max(steps // 10, 1), checkpoint_every=max(steps // 10, 1), seed=0,
                          **setup["train"])
     data = DataConfig(source=args.source or setup["dataset"], split="train", data_root=args.data_root)
-    resumed_from = _latest_step(run_dir) if args.resume else None
+    resumed_from = latest_checkpoint_step(run_dir) if args.resume else None
     result = pixelforge.train(setup["model"], data, run_dir, config, setup["overrides"], resume=args.resume)
     summary = {"steps": result.steps, "max_minutes": minutes, "train_wall_seconds": round(result.wall_seconds + args.earlier_wall_seconds, 1),
                "train_images_per_second": round(result.images_per_second, 1),
@@ -82,11 +82,6 @@ def train(setup: dict, args, run_dir: Path) -> dict:
                                       "it resumed from was read from that run's progress log"}
     (run_dir / "benchmark_training.json").write_text(json.dumps(summary, indent=2))
     return summary
-
-
-def _latest_step(run_dir: Path) -> int | None:
-    latest = run_dir / "checkpoints" / "latest"
-    return int(latest.read_text().strip().rsplit("-", 1)[-1]) if latest.is_file() else None
 
 
 def evaluate(setup: dict, args, run_dir: Path) -> list[dict]:
