@@ -72,7 +72,8 @@ def train(setup: dict, args, run_dir: Path) -> dict:
     data = DataConfig(source=args.source or setup["dataset"], split="train", data_root=args.data_root)
     resumed_from = latest_checkpoint_step(run_dir) if args.resume else None
     result = pixelforge.train(setup["model"], data, run_dir, config, setup["overrides"], resume=args.resume)
-    summary = {"steps": result.steps, "max_minutes": minutes, "train_wall_seconds": round(result.wall_seconds + args.earlier_wall_seconds, 1),
+    summary = {"steps": result.steps, "max_minutes": minutes,
+               "train_wall_seconds": round(result.wall_seconds + args.earlier_wall_seconds, 1),
                "train_images_per_second": round(result.images_per_second, 1),
                "final_losses": result.final_losses, "skipped_steps": result.skipped_steps}
     if resumed_from is not None:
