@@ -14,6 +14,7 @@ Models never choose a device or touch global randomness: they take a
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Mapping
 from typing import ClassVar
 
 import torch
@@ -39,6 +40,28 @@ class ImageSpec:
             raise ConfigError(f"num_classes={self.num_classes}: expected 0 (unconditional) or more")
 
 
+class LazyTerms(Mapping):
+    """Logging terms computed on first access: a model's forward stores the recipe (closing over
+    detached tensors), and only the steps that are logged pay for it."""
+
+    def __init__(self, compute: Callable[[], dict[str, float]]) -> None:
+        self._compute, self._values = compute, None
+
+    def _resolved(self) -> dict[str, float]:
+        if self._values is None:
+            self._values, self._compute = self._compute(), None
+        return self._values
+
+    def __getitem__(self, name: str) -> float:
+        return self._resolved()[name]
+
+    def __iter__(self):
+        return iter(self._resolved())
+
+    def __len__(self) -> int:
+        return len(self._resolved())
+
+
 class PixelforgeModel(nn.Module):
     """Base class of every registered model: what the trainer and checkpoints rely on."""
 
@@ -51,8 +74,9 @@ class PixelforgeModel(nn.Module):
     def __init__(self, config) -> None:
         super().__init__()
         self.config = config
-        # Named loss terms of the last forward call, for logging (floats, detached).
-        self.last_terms: dict[str, float] = {}
+        # Named loss terms of the last forward call, for logging (floats, detached); a LazyTerms
+        # when they cost something to compute, since the trainer reads them only at log steps.
+        self.last_terms: Mapping[str, float] = {}
 
     @property
     def name(self) -> str:

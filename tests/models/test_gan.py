@@ -146,6 +146,35 @@ def test_reused_fakes_give_the_same_generator_loss_as_fresh_ones_from_the_same_l
     assert losses[0].item() == pytest.approx(losses[1].item(), rel=1e-5)
 
 
+def test_generator_step_leaves_the_discriminator_weights_without_gradients():
+    torch.manual_seed(0)
+    model = pixelforge.create_model("dcgan", **SMALL)
+    x = torch.rand(8, 1, 28, 28) * 2 - 1
+    model(x, objective="discriminator")
+    model.zero_grad(set_to_none=True)
+    model(x, objective="generator").backward()
+    assert all(p.grad is None for p in model.discriminator_network.parameters())   # never computed
+    assert all(p.requires_grad for p in model.discriminator_network.parameters())  # flags restored
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in model.generator_network.parameters()
+               if p.ndim > 1)
+
+
+def test_discriminator_terms_are_logged_on_demand_with_the_same_values():
+    from pixelforge.models.gan.model import mean_pairwise_distance
+
+    torch.manual_seed(0)
+    model = pixelforge.create_model("wgan_gp", **SMALL)
+    x = torch.rand(8, 1, 28, 28) * 2 - 1
+    generator = torch.Generator().manual_seed(3)
+    model(x, objective="discriminator", generator=generator)
+    terms = dict(model.last_terms)
+    assert set(terms) == {"gan/d_real", "gan/d_fake", "gan/diversity", "gan/gradient_penalty"}
+    fake = model.generator_network(torch.randn((8, SMALL["latent_dim"]), generator=torch.Generator().manual_seed(3)))
+    expected = float(mean_pairwise_distance(fake) / mean_pairwise_distance(x))
+    assert terms["gan/diversity"] == pytest.approx(expected, rel=1e-5)
+    assert terms["gan/gradient_penalty"] >= 0
+
+
 def test_health_warnings_fire_once_per_condition():
     health = GANHealth("nonsaturating")
     quiet = {"loss/discriminator": 1.2, "gan/diversity": 0.9, "gan/gradient_penalty": 0.1}

@@ -7,11 +7,14 @@ conditioning and DiffAugment all come from GANConfig; registered variants are in
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from functools import partial
+
 import torch
 from torch import Tensor, nn
 
 from ...runtime import make_generator
-from ..base import GenerativeModel
+from ..base import GenerativeModel, LazyTerms
 from .config import GANConfig
 from .dcgan import DCGANDiscriminator, DCGANGenerator
 from .diffaugment import diff_augment
@@ -48,6 +51,36 @@ def mean_pairwise_distance(x: Tensor, y: Tensor | None = None) -> Tensor:
         pairs = labels[:, None] == labels[None, :]
     pairs.fill_diagonal_(False)
     return (distances * pairs).sum() / pairs.sum().clamp_min(1)
+
+
+def _discriminator_terms(real_out: Tensor, fake_out: Tensor, real: Tensor, fake: Tensor, y: Tensor | None,
+                         penalty: Tensor | None) -> dict[str, float]:
+    """The discriminator step's logged terms (computed only when a step is logged: see LazyTerms)."""
+    terms = {"gan/d_real": float(real_out.float().mean()), "gan/d_fake": float(fake_out.float().mean()),
+             "gan/diversity": float(mean_pairwise_distance(fake, y) / mean_pairwise_distance(real, y).clamp_min(1e-8))}
+    if penalty is not None:
+        terms["gan/gradient_penalty"] = float(penalty)
+    return terms
+
+
+@contextmanager
+def frozen(network: nn.Module):
+    """Build the graph without gradients for `network`'s weights (StudioGAN's toggle_grad): the
+    generator's loss still flows through the discriminator to the generator, but the
+    discriminator's weight gradients, which the generator step would throw away, are never
+    computed. The graph records this at forward time, so the flags are restored on exit. Skipped
+    under torch.compile, where flipping requires_grad would break the graph."""
+    if torch.compiler.is_compiling():
+        yield
+        return
+    flags = [(parameter, parameter.requires_grad) for parameter in network.parameters()]
+    for parameter, _ in flags:
+        parameter.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for parameter, flag in flags:
+            parameter.requires_grad_(flag)
 
 
 class GAN(GenerativeModel):
@@ -112,14 +145,13 @@ class GAN(GenerativeModel):
         real_out = self._discriminate(x, y, generator)
         fake_out = self._discriminate(fake.detach(), y, generator)
         loss = discriminator_loss(self.config.loss, real_out, fake_out)
-        terms = {"gan/d_real": float(real_out.detach().float().mean()),
-                 "gan/d_fake": float(fake_out.detach().float().mean()),
-                 "gan/diversity": float(mean_pairwise_distance(fake, y) / mean_pairwise_distance(x, y).clamp_min(1e-8))}
+        penalty = None
         if self.config.gradient_penalty > 0:
             penalty = gradient_penalty(lambda mixed: self.discriminator_network(mixed, y), x, fake, generator)
             loss = loss + self.config.gradient_penalty * penalty
-            terms["gan/gradient_penalty"] = float(penalty.detach())
-        self.last_terms = terms
+        self.last_terms = LazyTerms(partial(_discriminator_terms, real_out.detach(), fake_out.detach(),
+                                            x.detach(), fake.detach(), y,
+                                            None if penalty is None else penalty.detach()))
         return loss
 
     def _generator_step(self, x: Tensor, y: Tensor | None, generator: torch.Generator | None) -> Tensor:
@@ -127,7 +159,8 @@ class GAN(GenerativeModel):
         if fake is None or fake.shape[0] != x.shape[0]:
             z = torch.randn((x.shape[0], self.config.latent_dim), generator=generator, device=x.device)
             fake = self.generator_network(z, y)
-        return generator_loss(self.config.loss, self._discriminate(fake, y, generator))
+        with frozen(self.discriminator_network):
+            return generator_loss(self.config.loss, self._discriminate(fake, y, generator))
 
     # --- generation -----------------------------------------------------------------------------
     def labels_for(self, num_samples: int, y: Tensor | None) -> Tensor | None:
