@@ -58,6 +58,15 @@ class GatedConv2d(nn.Module):
         super().__init__()
         padding = dilation * (kernel_size - 1) // 2
         self.conv = nn.Conv2d(in_channels, 2 * out_channels, kernel_size, stride, padding, dilation)
+        # Variance-preserving start (the network has no normalization): He init for the LeakyReLU
+        # features, doubled because the gate starts at sigmoid(~0) = 1/2; near-zero gate weights.
+        # With PyTorch's default init the signal shrank ~2x per layer and, once Adam scaled the
+        # weights up, blew up instead (|activations| ~1e4, the last layer's gates shut).
+        features, gate = self.conv.weight.data.chunk(2, dim=0)
+        nn.init.kaiming_normal_(features, a=0.2, nonlinearity="leaky_relu")
+        features.mul_(2)
+        nn.init.normal_(gate, std=0.01)
+        nn.init.zeros_(self.conv.bias)
 
     def forward(self, x: Tensor) -> Tensor:
         features, gate = self.conv(x).chunk(2, dim=1)
@@ -112,16 +121,18 @@ class InpaintingUNet(nn.Module):
         nn.init.zeros_(self.head.weight)   # start as the coarse fill
         nn.init.zeros_(self.head.bias)
 
+    def coarse_fill(self, images: Tensor, hole: Tensor) -> Tensor:
+        """The parameter-free fill the network refines (`config.coarse`)."""
+        if self.config.coarse == "push-pull":
+            return push_pull_fill(images, (~hole).to(images.dtype))
+        return opencv_fill(images, hole, self.config.coarse)
+
     def raw(self, images: Tensor, hole: Tensor) -> Tensor:
         """The network's prediction for every pixel, before compositing (for the training loss)."""
         height, width = images.shape[-2:]
         multiple = 2 ** self.config.depth
         pad = (0, -width % multiple, 0, -height % multiple)
-        known = (~hole).to(images.dtype)
-        if self.config.coarse == "push-pull":
-            coarse = push_pull_fill(images, known)
-        else:
-            coarse = opencv_fill(images, hole, self.config.coarse)
+        coarse = self.coarse_fill(images, hole)
         x = F.pad(torch.cat([coarse, hole.to(images.dtype)], 1), pad, mode="replicate")  # (N, 4, H', W')
         skips = [self.stem(x)]
         for block in self.down:
