@@ -58,11 +58,13 @@ ANCHORS = {
 }
 
 
-# The shipped weights' training history (train_seconds above counts both segments).
+# The shipped weights' training history (train_seconds above counts all three segments).
 RESUME_HISTORY = ("steps 0-14,500: `--train --minutes 95` (cosine decay over 14,500 steps, 89 min); then "
                   "`--train --resume --steps 26500`: the same cosine schedule stretched to 26,500 steps, so the "
                   "learning rate restarted at 0.48x its peak and decayed towards 0.1x (a warm restart); the 75-minute "
-                  "limit stopped it at step 25,076 (0.11x)")
+                  "limit stopped it at step 25,076 (0.11x); then `--train --resume --steps 36000 --minutes 60`: "
+                  "stretched again to 36,000 steps (a second warm restart at 0.29x, decaying towards 0.1x); the "
+                  "60-minute limit stopped it at step 34,901")
 
 
 def train(args) -> None:
