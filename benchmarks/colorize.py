@@ -1,6 +1,7 @@
 """Colorization: train the shipped colorizer, then evaluate it on CBSD68.
 
     python benchmarks/colorize.py train   # -> pixelforge/weights/colorize_cifar_t91 (resumable run in benchmarks/cache)
+    python benchmarks/colorize.py validate   # working size vs PSNR on Kodak24 -> colorize_working_size.json
     python benchmarks/colorize.py eval    # -> benchmarks/results/colorize.json + colorize_examples.png
 
 Training data: CIFAR-10 train (50,000 32x32 images) and random 32x32 crops of T91 downscaled to
@@ -8,7 +9,9 @@ Training data: CIFAR-10 train (50,000 32x32 images) and random 32x32 crops of T9
 CIFAR, 1/4 T91. Loss: L1 on Lab ab (L from the image). Evaluation: CBSD68 (68 images, never
 used in training). Each colour image is reduced to BT.601 gray (Pillow's "L"); the baseline is
 that gray copied to R, G and B; the network colorizes the same gray. PSNR on RGB (0..255) and
-Hasler & Süsstrunk colourfulness against the ground truth's.
+Hasler & Süsstrunk colourfulness against the ground truth's. The network sees the gray image
+resized to a short side of `--working-size` pixels and its chroma is upsampled to full size; that
+size is chosen by `validate` on Kodak24 (never trained on, and not the test set).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.common import RESULTS, print_table, write_results  # noqa: E402
 from pixelforge.data.cifar import read_cifar_tar  # noqa: E402
 from pixelforge.edit.colorize import colorize, colourfulness, load_colorizer, rgb_to_lab  # noqa: E402
+from pixelforge.edit.colorize.colorize import WORKING_SIZE  # noqa: E402
 from pixelforge.images import IMAGE_SUFFIXES, make_grid, read_image_uint8, to_float  # noqa: E402
 from pixelforge.metrics.restoration import psnr  # noqa: E402
 from pixelforge.models.colorizer import Colorizer, ColorizerConfig  # noqa: E402
@@ -96,7 +100,7 @@ def train(args: argparse.Namespace) -> None:
                                 {"train_seconds": seconds, "loss": float(np.mean(losses))})
             losses = []
     seconds = elapsed + time.perf_counter() - clock
-    provenance = {"command": "python benchmarks/colorize.py train", "steps": args.steps,
+    provenance = {"command": "python benchmarks/colorize.py " + " ".join(sys.argv[1:]), "steps": args.steps,
                   "batch_size": args.batch_size, "lr": args.lr, "seed": args.seed,
                   "data": "CIFAR-10 train (50,000) + T91 crops (32 px at 1/4..1/2 scale)",
                   "loss": "L1 on Lab ab / 50", "train_seconds": round(seconds, 1),
@@ -105,8 +109,36 @@ def train(args: argparse.Namespace) -> None:
     print(f"saved {WEIGHTS} after {seconds:.0f} s")
 
 
+def _mean_psnr(model, files: list[Path], working_size: int | None) -> float:
+    values = []
+    for file in files:
+        truth = to_float(read_image_uint8(file, channels=3))
+        gray = to_float(read_image_uint8(file, channels=1))
+        values.append(psnr(colorize(model, gray[None], working_size=working_size)[0], truth)["value"])
+    return float(np.mean(values))
+
+
+def validate(args: argparse.Namespace) -> None:
+    """PSNR against the working size on Kodak24, a validation set: never trained on, and not the
+    CBSD68 test set, so that the size used for the CBSD68 result is not chosen on it."""
+    model = load_colorizer(args.weights)
+    folder = DATASETS / "restoration" / "Kodak24"
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)[: args.limit]
+    clock = time.perf_counter()
+    gray = float(np.mean([psnr(to_float(read_image_uint8(f, channels=1)).expand(3, -1, -1),
+                               to_float(read_image_uint8(f, channels=3)))["value"] for f in files]))
+    rows = [{"working_size": size, "psnr_rgb_db": _mean_psnr(model, files, size), "gray_copy_psnr_db": gray}
+            for size in args.sweep]
+    print_table(rows, ["working_size", "psnr_rgb_db", "gray_copy_psnr_db"])
+    best = max(rows, key=lambda row: row["psnr_rgb_db"])
+    print(f"best working size on Kodak24: {best['working_size']}")
+    write_results("colorize_working_size", rows, time.perf_counter() - clock, {
+        "protocol": "Kodak24 (24 images, validation only), gray = BT.601 lightness, RGB PSNR (0..255)",
+        "weights": str(args.weights), "best_working_size": best["working_size"]})
+
+
 def evaluate(args: argparse.Namespace) -> None:
-    model = load_colorizer(WEIGHTS)
+    model = load_colorizer(args.weights)
     folder = DATASETS / "restoration" / "CBSD68"
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)[: args.limit]
     rows = {"gray copied to RGB": [], "colorizer": []}
@@ -116,7 +148,7 @@ def evaluate(args: argparse.Namespace) -> None:
         truth = to_float(read_image_uint8(file, channels=3))
         gray = to_float(read_image_uint8(file, channels=1))
         clock = time.perf_counter()
-        colour = colorize(model, gray[None])[0]
+        colour = colorize(model, gray[None], working_size=args.working_size)[0]
         seconds += time.perf_counter() - clock
         baseline = gray.expand(3, -1, -1)
         for name, image in (("gray copied to RGB", baseline), ("colorizer", colour)):
@@ -134,12 +166,12 @@ def evaluate(args: argparse.Namespace) -> None:
     grid = make_grid(torch.stack(examples), nrow=3)
     from PIL import Image
     Image.fromarray(grid).save(RESULTS / "colorize_examples.png")
-    config = json.loads((WEIGHTS / "config.json").read_text())
+    config = json.loads((Path(args.weights) / "config.json").read_text())
     write_results("colorize", results, seconds, {
         "protocol": __doc__.strip(), "num_images": len(files), "seconds_per_image": seconds / len(files),
         "examples": "benchmarks/results/colorize_examples.png (columns: gray input | colorizer | ground truth; "
                     "top-left 320x320 of the first CBSD68 images)",
-        "weights": str(WEIGHTS.relative_to(WEIGHTS.parents[2])), "weights_config": config,
+        "weights": str(args.weights), "weights_config": config, "working_size": args.working_size,
         "training_wall_s": config["provenance"].get("train_seconds"),
         "cpu_note": "2-core CPU shared with other benchmark and training processes (load ~9 during training); "
                     "training ran with 1 torch thread"})
@@ -147,7 +179,7 @@ def evaluate(args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("phase", choices=("train", "eval"))
+    parser.add_argument("phase", choices=("train", "validate", "eval"))
     parser.add_argument("--steps", type=int, default=700)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=2e-3)
@@ -156,8 +188,13 @@ def main() -> None:
     parser.add_argument("--log-every", type=int, default=100)
     parser.add_argument("--limit", type=int, default=None, help="evaluate on the first N CBSD68 images only")
     parser.add_argument("--examples", type=int, default=4)
+    parser.add_argument("--weights", default=str(WEIGHTS), help="validate/eval: colorizer weights folder")
+    parser.add_argument("--working-size", type=int, default=WORKING_SIZE,
+                        help="eval: short side the network sees (chosen by `validate` on Kodak24)")
+    parser.add_argument("--sweep", type=lambda text: [int(v) for v in text.split(",")], default=[32, 64, 96, 128, 192],
+                        help="validate: working sizes to compare")
     args = parser.parse_args()
-    train(args) if args.phase == "train" else evaluate(args)
+    {"train": train, "validate": validate, "eval": evaluate}[args.phase](args)
 
 
 if __name__ == "__main__":

@@ -68,3 +68,16 @@ def test_unknown_colorizer_is_a_clear_error(tmp_path, capsys):
         load_colorizer("no_such_colorizer")
     assert main(["edit", "colorize", str(tmp_path / "missing.png"), str(tmp_path / "out.png")]) == 2
     assert "no such image file" in capsys.readouterr().err
+
+
+def test_the_network_sees_the_working_size_and_the_chroma_comes_back_at_full_size():
+    model = Colorizer(ColorizerConfig(width=4, dilations=(1,)))
+    seen = []
+    model.register_forward_hook(lambda module, inputs, output: seen.append(tuple(inputs[0].shape[-2:])))
+    image = torch.rand(1, 1, 96, 144) * 2 - 1
+    output = colorize(model, image, working_size=24)
+    assert seen == [(24, 36)]   # short side 24, aspect kept
+    assert output.shape == (1, 3, 96, 144)
+    assert (to_lightness(output) - to_lightness(image)).abs().mean() < 1.0   # L stays full size (up to gamut clipping)
+    colorize(model, image[..., :20, :30], working_size=24)
+    assert seen[-1] == (20, 30)  # smaller images are not upscaled

@@ -17,7 +17,11 @@ SHIPPED_COLORIZER = "colorize_cifar_t91"
 KIND = "colorizer"
 # The network was trained on 32-px CIFAR images and T91 crops at 1/4 to 1/2 scale: whole objects
 # span tens of pixels. Chroma is smooth, so it is predicted at a working size and upsampled.
-WORKING_SIZE = 128
+# 24 px (short side) was the best of 16..192 on Kodak24, a validation set that is neither trained
+# on nor the CBSD68 test set (benchmarks/colorize.py validate; colorize_working_size.json):
+# larger sizes show the network objects far bigger than in training, and it paints confident
+# wrong colours (128 px: 21.8 dB, below the gray copy's 22.7).
+WORKING_SIZE = 24
 
 
 def load_colorizer(name_or_folder: str | Path = SHIPPED_COLORIZER) -> Colorizer:
