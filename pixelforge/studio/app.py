@@ -106,8 +106,8 @@ def _edit_tab(service: StudioService) -> None:
         with gr.Column():
             operation = gr.Radio(EDIT_OPERATIONS, value="inpaint", label="Operation", elem_id="edit-operation")
             method = gr.Dropdown(inpaint_methods(), value=default_inpaint_method(), elem_id="edit-method",
-                                 label="Inpainting method (telea: OpenCV, best in benchmarks/results/inpaint.json; "
-                                       "navier-stokes: OpenCV; biharmonic: scikit-image; learned: shipped network)")
+                                 label="Inpainting method (learned: shipped network, best in benchmarks/results/inpaint.json; "
+                                       "telea, navier-stokes: OpenCV; biharmonic: scikit-image)")
             upscaler = gr.Radio(["network", "fast network", "bicubic"], elem_id="edit-sr-method",
                                 label="Super-resolution method (network: EDSR; fast network: ESPCN)",
                                 value="bicubic" if "superres" in unready else "network")
