@@ -109,13 +109,16 @@ def train(args: argparse.Namespace) -> None:
     print(f"saved {WEIGHTS} after {seconds:.0f} s")
 
 
-def _mean_psnr(model, files: list[Path], working_size: int | None) -> float:
-    values = []
-    for file in files:
-        truth = to_float(read_image_uint8(file, channels=3))
-        gray = to_float(read_image_uint8(file, channels=1))
-        values.append(psnr(colorize(model, gray[None], working_size=working_size)[0], truth)["value"])
-    return float(np.mean(values))
+def _mean_psnr(model, pairs: list[tuple[torch.Tensor, torch.Tensor]], working_size: int | None) -> float:
+    """Mean RGB PSNR of the colorized gray images against their colour originals (gray, truth)."""
+    return float(np.mean([psnr(colorize(model, gray[None], working_size=working_size)[0], truth)["value"]
+                          for gray, truth in pairs]))
+
+
+def _shown(folder: str | Path) -> str:
+    """A weights folder as the results name it: relative to the repository when inside it."""
+    path, root = Path(folder).resolve(), Path(__file__).resolve().parents[1]
+    return str(path.relative_to(root)) if root in path.parents else str(path)
 
 
 def validate(args: argparse.Namespace) -> None:
@@ -125,16 +128,16 @@ def validate(args: argparse.Namespace) -> None:
     folder = DATASETS / "restoration" / "Kodak24"
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)[: args.limit]
     clock = time.perf_counter()
-    gray = float(np.mean([psnr(to_float(read_image_uint8(f, channels=1)).expand(3, -1, -1),
-                               to_float(read_image_uint8(f, channels=3)))["value"] for f in files]))
-    rows = [{"working_size": size, "psnr_rgb_db": _mean_psnr(model, files, size), "gray_copy_psnr_db": gray}
+    pairs = [(to_float(read_image_uint8(f, channels=1)), to_float(read_image_uint8(f, channels=3))) for f in files]
+    gray = float(np.mean([psnr(gray.expand(3, -1, -1), truth)["value"] for gray, truth in pairs]))
+    rows = [{"working_size": size, "psnr_rgb_db": _mean_psnr(model, pairs, size), "gray_copy_psnr_db": gray}
             for size in args.sweep]
     print_table(rows, ["working_size", "psnr_rgb_db", "gray_copy_psnr_db"])
     best = max(rows, key=lambda row: row["psnr_rgb_db"])
     print(f"best working size on Kodak24: {best['working_size']}")
     write_results("colorize_working_size", rows, time.perf_counter() - clock, {
         "protocol": "Kodak24 (24 images, validation only), gray = BT.601 lightness, RGB PSNR (0..255)",
-        "weights": str(args.weights), "best_working_size": best["working_size"]})
+        "weights": _shown(args.weights), "best_working_size": best["working_size"]})
 
 
 def evaluate(args: argparse.Namespace) -> None:
@@ -171,7 +174,7 @@ def evaluate(args: argparse.Namespace) -> None:
         "protocol": __doc__.strip(), "num_images": len(files), "seconds_per_image": seconds / len(files),
         "examples": "benchmarks/results/colorize_examples.png (columns: gray input | colorizer | ground truth; "
                     "top-left 320x320 of the first CBSD68 images)",
-        "weights": str(args.weights), "weights_config": config, "working_size": args.working_size,
+        "weights": _shown(args.weights), "weights_config": config, "working_size": args.working_size,
         "training_wall_s": config["provenance"].get("train_seconds"),
         "cpu_note": "2-core CPU shared with other benchmark and training processes (load ~9 during training); "
                     "training ran with 1 torch thread"})
