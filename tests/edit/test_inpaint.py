@@ -47,6 +47,24 @@ def test_known_pixels_are_kept_exactly_and_the_hole_is_filled(photo, tiny_model,
     assert (filled[~known] - image[~known]).abs().mean() < (holey[~known] - image[~known]).abs().mean()
 
 
+class HoleMarker(InpaintingUNet):
+    """Fills with +1 where its hole input is True and -1 elsewhere: equivariant under flips and turns."""
+
+    def forward(self, image, hole):
+        return torch.where(hole, 1.0, -1.0).expand_as(image)
+
+
+def test_the_self_ensemble_turns_image_and_hole_together_and_undoes_each_turn(photo):
+    hole = np.zeros(photo.shape[1:], bool)
+    hole[3:9, 30:50] = True   # off-centre and not square: any mismatched turn would move it
+    marker = HoleMarker(TINY).eval()
+    filled = inpaint(photo, hole, model=marker, ensemble=True)
+    assert torch.equal(filled[:, torch.from_numpy(hole)], torch.ones(3, int(hole.sum())))
+    assert torch.equal(filled[:, ~torch.from_numpy(hole)], photo[:, ~torch.from_numpy(hole)])
+    with pytest.raises(ConfigError, match="ensemble is an option of method='learned'"):
+        inpaint(photo, hole, method="telea", ensemble=True)
+
+
 def test_diffusion_and_autoregressive_completion_keep_known_pixels(photo):
     gray = (photo.mean(0, keepdim=True)[:, :16, :16] * 255).round() / 255   # 8-bit levels
     hole = np.zeros((16, 16), bool)

@@ -53,6 +53,7 @@ def test_classical_method_from_the_command_line(files, tmp_path):
     ("colour mask", "coloured pixels"),
     ("model for telea", "--model is for --method learned or diffusion"),
     ("diffusion without model", "--method diffusion needs --model"),
+    ("ensemble for telea", "--ensemble is for --method learned, not telea"),
     ("missing image", "no such image file"),
 ])
 def test_user_errors_are_one_line_and_exit_2(files, tmp_path, capsys, case, expected):
@@ -63,8 +64,22 @@ def test_user_errors_are_one_line_and_exit_2(files, tmp_path, capsys, case, expe
         "colour mask": [image, out, "--mask", image],
         "model for telea": [image, out, "--mask", mask, "--method", "telea", "--model", str(SHIPPED_WEIGHTS)],
         "diffusion without model": [image, out, "--mask", mask, "--method", "diffusion"],
+        "ensemble for telea": [image, out, "--mask", mask, "--method", "telea", "--ensemble"],
         "missing image": [str(tmp_path / "none.png"), out, "--mask", mask],
     }
     assert main(["edit", "inpaint", *commands[case]]) == 2
     error = capsys.readouterr().err.strip()
     assert expected in error and len(error.splitlines()) == 1
+
+
+def test_the_self_ensemble_keeps_known_pixels_and_fills_as_well_as_one_pass(files, tmp_path):
+    image, mask = str(files / "rgb.png"), str(files / "mask.png")
+    assert main(["edit", "inpaint", image, str(tmp_path / "one.png"), "--mask", mask]) == 0
+    assert main(["edit", "inpaint", image, str(tmp_path / "eight.png"), "--mask", mask, "--ensemble"]) == 0
+    original = np.asarray(Image.open(image), dtype=np.float64)
+    hole = np.asarray(Image.open(mask)) >= 128
+    one, eight = (np.asarray(Image.open(tmp_path / f"{name}.png"), dtype=np.float64) for name in ("one", "eight"))
+    assert np.array_equal(eight[~hole], original[~hole]) and not np.array_equal(eight, one)
+    # each orientation's hole lines up with its image: the mean fill is no worse than one pass (a misaligned
+    # hole would fill from the wrong pixels)
+    assert np.abs(eight[hole] - original[hole]).mean() < 1.1 * np.abs(one[hole] - original[hole]).mean()

@@ -53,7 +53,7 @@ def check_inputs(image: torch.Tensor, hole: torch.Tensor | np.ndarray) -> torch.
 def _fill_colour(rgb: torch.Tensor, hole: torch.Tensor, method: str, model, seed: int, **options) -> torch.Tensor:
     """(3, H, W) in [0, 1] -> filled (3, H, W), not yet composited."""
     if method == "learned":
-        return inpaint_learned(rgb, hole, model)
+        return inpaint_learned(rgb, hole, model, **options)
     pixels = rgb.permute(1, 2, 0).cpu().numpy()
     filled = inpaint_classical(pixels, hole.cpu().numpy(), method, **options)
     return torch.from_numpy(filled).permute(2, 0, 1).to(rgb)
@@ -108,9 +108,12 @@ def inpaint(image: torch.Tensor | Image.Image, hole: torch.Tensor | np.ndarray, 
             seed: int = 0, **options) -> torch.Tensor:
     """Fill the pixels of `image` (C, H, W) in [0, 1] where `hole` (H, W) is True; see the module docstring.
     `model`: for "learned" an InpaintingUNet or weights folder (default: shipped); for "diffusion" /
-    "autoregressive" a loaded model. `options` go to the method (e.g. radius for OpenCV, steps for RePaint)."""
+    "autoregressive" a loaded model. `options` go to the method (e.g. radius for OpenCV, steps for RePaint,
+    ensemble=True for "learned": the mean over the 8 flips and rotations, 8x slower, about +0.1 dB)."""
     if method not in METHODS:
         raise ConfigError(f"method={method!r}: expected one of {', '.join(METHODS)}")
+    if "ensemble" in options and method != "learned":
+        raise ConfigError(f"ensemble is an option of method='learned', not of method={method!r}")
     if isinstance(image, Image.Image):
         return unit_to_pil(inpaint(pil_to_unit(image), hole, method, model, seed, **options))
     hole = check_inputs(image, hole)

@@ -40,6 +40,8 @@ def inpaint_file(source: str | Path, mask: str | Path, out: str | Path, method: 
     out = Path(out)
     if out.suffix.lower() not in IMAGE_SUFFIXES:
         raise ConfigError(f"{out}: expected an output image file ending in one of {', '.join(IMAGE_SUFFIXES)}")
+    if options.get("ensemble") and method != "learned":
+        raise ConfigError(f"--ensemble is for --method learned, not {method}")
     if method == "diffusion":
         return _diffusion_file(source, mask, out, model, seed, device, **options)
     if model is not None and method != "learned":
