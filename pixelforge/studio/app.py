@@ -107,6 +107,7 @@ def _edit_tab(service: StudioService) -> None:
             operation = gr.Radio(EDIT_OPERATIONS, value="inpaint", label="Operation", elem_id="edit-operation")
             method = gr.Dropdown(inpaint_methods(), value=default_inpaint_method(), elem_id="edit-method",
                                  label="Inpainting method (learned: shipped network, best in benchmarks/results/inpaint.json; "
+                                       "learned x8: its mean over 8 flips/turns, +0.1 dB, 8x slower; "
                                        "telea, navier-stokes: OpenCV; biharmonic: scikit-image)")
             upscaler = gr.Radio(["network", "fast network", "bicubic"], elem_id="edit-sr-method",
                                 label="Super-resolution method (network: EDSR; fast network: ESPCN)",

@@ -13,7 +13,7 @@ import pixelforge
 from pixelforge.errors import ConfigError, DataError
 from pixelforge.studio import StudioService, read_upload
 from pixelforge.studio.catalog import TRAIN_COMMANDS, missing_families
-from pixelforge.studio.operations import NotAvailable, available, inpaint
+from pixelforge.studio.operations import LEARNED_ENSEMBLE, NotAvailable, available, inpaint, inpaint_methods
 from pixelforge.train.export import export_model, load_exported
 
 
@@ -73,6 +73,16 @@ def test_inpaint_changes_only_the_masked_pixels(photo):
     assert np.abs(before[hole].astype(int) - after[hole].astype(int)).mean() > 1
     with pytest.raises(ConfigError, match="mask is empty"):
         inpaint(photo, np.zeros_like(hole), "telea")
+
+
+def test_the_learned_self_ensemble_is_offered_and_keeps_the_known_pixels(photo):
+    assert inpaint_methods()[:2] == ["learned", LEARNED_ENSEMBLE]
+    crop = photo.crop((0, 0, 64, 48))
+    hole = np.zeros((48, 64), bool)
+    hole[10:30, 20:44] = True
+    one, eight = inpaint(crop, hole, "learned"), inpaint(crop, hole, LEARNED_ENSEMBLE)
+    assert np.array_equal(np.asarray(eight)[~hole], np.asarray(crop)[~hole])
+    assert not np.array_equal(np.asarray(one), np.asarray(eight))
 
 
 def test_service_edit_superres_size_and_mask_file(service, photo, tmp_path):
