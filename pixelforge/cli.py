@@ -249,17 +249,19 @@ def _add_inpaint_parser(edit_commands) -> None:
     inpaint.add_argument("--mask", required=True, help="gray image of IN's size: WHITE = fill (the hole), black = "
                          "keep; gray levels are thresholded at 128")
     inpaint.add_argument("--method", default="learned",
-                         choices=("learned", "telea", "navier-stokes", "biharmonic", "diffusion"),
+                         choices=("learned", "telea", "navier-stokes", "biharmonic", "diffusion", "inversion"),
                          help="learned (default: shipped gated-conv U-Net), OpenCV telea / navier-stokes, "
-                              "scikit-image biharmonic, or diffusion (RePaint, needs --model)")
+                              "scikit-image biharmonic, diffusion (RePaint, needs --model) or inversion (the "
+                              "GAN/VAE image whose latent best matches the known pixels, needs --model)")
     inpaint.add_argument("--model", help="--method learned: an inpainting weights folder (default: shipped); "
-                         "--method diffusion: a diffusion checkpoint folder or run folder")
+                         "--method diffusion / inversion: a diffusion / GAN or VAE checkpoint or run folder")
     inpaint.add_argument("--ensemble", action="store_true", help="--method learned: average the network over the "
                          "8 flips and rotations (8x slower, about +0.1 dB)")
     inpaint.add_argument("--sampling-steps", type=int, help="diffusion: denoising steps (default: all T)")
     inpaint.add_argument("--jump-length", type=int, default=10, help="diffusion: RePaint jump length (default: 10)")
     inpaint.add_argument("--resamplings", type=int, default=1, help="diffusion: RePaint resamplings r (default: 1)")
-    inpaint.add_argument("--label", type=int, help="diffusion: class to condition on (conditional models)")
+    inpaint.add_argument("--label", type=int, help="diffusion, inversion: class to condition on (conditional "
+                         "models)")
     inpaint.add_argument("--seed", type=int, default=0)
     inpaint.add_argument("--device", default="auto")
 

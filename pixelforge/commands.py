@@ -151,6 +151,8 @@ def run_edit_inpaint(args: Namespace) -> None:
     if args.method == "diffusion":
         options = {"label": args.label, "steps": args.sampling_steps, "jump_length": args.jump_length,
                    "resamplings": args.resamplings}
+    elif args.method == "inversion":
+        options = {"label": args.label}
     if args.ensemble:
         options["ensemble"] = True
     print(inpaint_file(args.source, args.mask, args.out, method=args.method, model=args.model, seed=args.seed,

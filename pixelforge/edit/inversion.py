@@ -7,6 +7,10 @@ from `restarts` random starting points per image, keeping each image's best (Zhu
 "Generative Visual Manipulation on the Natural Image Manifold", sec. 3; the cosine ramp-down of
 the step size follows the StyleGAN2 projector, Karras et al. 2020). The prior penalty keeps z
 where N(0, I) has mass, at a small cost in pixel fit. Works for VAE decoders too.
+
+With a `known` mask the squared error is averaged over the known pixels only, and the decoded
+image fills the others: inpainting by inversion (Yeh et al. 2017, "Semantic Image Inpainting with
+Deep Generative Models", with their contextual loss as a plain masked MSE and no perceptual term).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import math
 import torch
 from torch import Tensor, nn
 
-from ..errors import ConfigError
+from ..errors import ConfigError, DataError
 from ..runtime import make_generator
 from .latent import apply_attribute
 from .space import check_images, check_latent_model, decode, random_latents
@@ -64,14 +68,21 @@ def _check_options(model: nn.Module, steps: int, lr: float, restarts: int, laten
                           f"of the images (y) to invert them")
 
 
-def _objective(model: nn.Module, z: Tensor, images: Tensor, y, latent_weight: float) -> tuple[Tensor, Tensor]:
-    """(per-image objective (N,), per-image mse (N,)) of latents z against images."""
-    mse = (decode(model, z, y) - images).pow(2).flatten(1).mean(dim=1)
+def _objective(model: nn.Module, z: Tensor, images: Tensor, y, latent_weight: float,
+               known: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    """(per-image objective (N,), per-image mse (N,)) of latents z against images; with `known`
+    (N, 1, S, S) float 0/1, the mse is over the known pixels only."""
+    squared = (decode(model, z, y) - images).pow(2)
+    if known is None:
+        mse = squared.flatten(1).mean(dim=1)
+    else:
+        weight = known.expand_as(squared)
+        mse = (squared * weight).flatten(1).sum(dim=1) / weight.flatten(1).sum(dim=1).clamp_min(1)
     return mse + latent_weight * z.pow(2).mean(dim=1), mse
 
 
 def _optimize(model: nn.Module, z: Tensor, images: Tensor, y, steps: int, lr: float,
-              latent_weight: float) -> Tensor:
+              latent_weight: float, known: Tensor | None = None) -> Tensor:
     """Run Adam on z (N, D) for `steps` steps with a cosine ramp-down of the step size; the final z."""
     z = z.detach().clone().requires_grad_(True)
     optimizer = torch.optim.Adam([z], lr=lr)
@@ -79,32 +90,54 @@ def _optimize(model: nn.Module, z: Tensor, images: Tensor, y, steps: int, lr: fl
         for group in optimizer.param_groups:
             group["lr"] = lr * 0.5 * (1 + math.cos(math.pi * step / steps))
         optimizer.zero_grad(set_to_none=True)
-        objective, _ = _objective(model, z, images, y, latent_weight)
+        objective, _ = _objective(model, z, images, y, latent_weight, known)
         objective.sum().backward()  # images are independent in eval mode: each z_i gets its own gradient
         optimizer.step()
     return z.detach()
 
 
+def _known_weights(known: Tensor | None, images: Tensor) -> Tensor | None:
+    """`known` (S, S), (1, S, S) or (N, 1, S, S) bool -> float (N, 1, S, S) on the images' device."""
+    if known is None:
+        return None
+    known = torch.as_tensor(known)
+    shape = tuple(known.shape)
+    while known.ndim < 4:
+        known = known[None]
+    size = tuple(images.shape[-2:])
+    if known.dtype != torch.bool or known.shape[1] != 1 or tuple(known.shape[-2:]) != size \
+            or known.shape[0] not in (1, images.shape[0]):
+        raise DataError(f"known mask of shape {shape} and dtype {known.dtype}: expected a bool mask (S, S) or "
+                        f"(N, 1, S, S) of the images' {size[0]}x{size[1]} pixels, True = known")
+    if not bool(known.any()):
+        raise DataError("the known mask marks no pixel: there is nothing to match")
+    return known.expand(images.shape[0], -1, -1, -1).to(images.device, images.dtype)
+
+
 def invert(model: nn.Module, images: Tensor, y: Tensor | int | None = None, steps: int = 300, lr: float = 0.1,
-           seed: int = 0, restarts: int = 2, latent_weight: float = 1e-3) -> InversionResult:
+           seed: int = 0, restarts: int = 2, latent_weight: float = 1e-3, known: Tensor | None = None
+           ) -> InversionResult:
     """Latents whose images best match `images` (C, S, S) or (N, C, S, S), floats in [-1, 1].
 
     Each restart starts every image from a fresh draw of the model's prior (make_generator(seed));
     the images are optimized together, and each keeps the restart with the lowest objective.
     Conditional models need the class `y` (one, or one per image). The result is the same for
-    the same seed. Raises DataError for images of the wrong shape or range.
+    the same seed. Raises DataError for images of the wrong shape or range. `known`: bool (S, S) or
+    (N, 1, S, S), True where a pixel is to be matched; the others are ignored (then `mse` is over
+    the known pixels, and the reconstructions fill the rest: inpainting).
     """
     check_latent_model(model)
     _check_options(model, steps, lr, restarts, latent_weight, y)
     images = check_images(model, images)
+    weights = _known_weights(known, images)
     generator = make_generator(seed, model.device)
     best_z, best_loss = None, None
     with frozen(model), torch.enable_grad():
         for _ in range(restarts):
             start = random_latents(model, images.shape[0], generator)
-            z = _optimize(model, start, images, y, steps, lr, latent_weight)
+            z = _optimize(model, start, images, y, steps, lr, latent_weight, weights)
             with torch.no_grad():
-                loss, _ = _objective(model, z, images, y, latent_weight)
+                loss, _ = _objective(model, z, images, y, latent_weight, weights)
             if best_z is None:
                 best_z, best_loss = z, loss
             else:
@@ -112,7 +145,7 @@ def invert(model: nn.Module, images: Tensor, y: Tensor | int | None = None, step
                 best_z, best_loss = torch.where(better[:, None], z, best_z), torch.minimum(loss, best_loss)
         with torch.no_grad():
             reconstructions = decode(model, best_z, y)
-            loss, mse = _objective(model, best_z, images, y, latent_weight)
+            loss, mse = _objective(model, best_z, images, y, latent_weight, weights)
     return InversionResult(best_z, reconstructions, mse, loss)
 
 

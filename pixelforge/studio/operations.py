@@ -26,7 +26,7 @@ LIBRARY = {
     "restyle": ("pixelforge.edit.style", "stylize_fast", "python benchmarks/style_transfer.py train"),
     "colorize": ("pixelforge.edit.colorize", "colorize", "python benchmarks/colorize.py train"),
 }
-MODEL_INPAINTING = ("diffusion", "autoregressive")  # need a loaded generative model: not offered on photos
+MODEL_INPAINTING = ("diffusion", "autoregressive", "inversion")  # need a loaded generative model: not offered on photos
 
 
 class NotAvailable(PixelforgeError):
@@ -125,8 +125,8 @@ def inpaint(image: Image.Image, hole: np.ndarray, method: str = "telea") -> Imag
     if not hole.any():
         raise ConfigError("the mask is empty: draw over (or upload a white-on-black mask of) the part to fill")
     if method in MODEL_INPAINTING:
-        raise ConfigError(f"method {method!r} needs a diffusion or autoregressive model: use `pixelforge edit "
-                          f"inpaint` / `edit complete` with a checkpoint")
+        raise ConfigError(f"method {method!r} needs a diffusion, autoregressive, GAN or VAE model: use "
+                          f"`pixelforge edit inpaint` / `edit complete` with a checkpoint")
     if method == "telea" and available("inpaint") is not None:
         result = inpaint_telea(image, hole)
     elif method == LEARNED_ENSEMBLE:

@@ -51,7 +51,8 @@ def test_classical_method_from_the_command_line(files, tmp_path):
 @pytest.mark.parametrize("case,expected", [
     ("size", "the mask is 50x50 pixels but the image is 96x80"),
     ("colour mask", "coloured pixels"),
-    ("model for telea", "--model is for --method learned or diffusion"),
+    ("model for telea", "--model is for --method learned, diffusion or inversion"),
+    ("inversion without model", "--method inversion needs --model: a GAN or VAE"),
     ("diffusion without model", "--method diffusion needs --model"),
     ("ensemble for telea", "--ensemble is for --method learned, not telea"),
     ("missing image", "no such image file"),
@@ -64,6 +65,7 @@ def test_user_errors_are_one_line_and_exit_2(files, tmp_path, capsys, case, expe
         "colour mask": [image, out, "--mask", image],
         "model for telea": [image, out, "--mask", mask, "--method", "telea", "--model", str(SHIPPED_WEIGHTS)],
         "diffusion without model": [image, out, "--mask", mask, "--method", "diffusion"],
+        "inversion without model": [image, out, "--mask", mask, "--method", "inversion"],
         "ensemble for telea": [image, out, "--mask", mask, "--method", "telea", "--ensemble"],
         "missing image": [str(tmp_path / "none.png"), out, "--mask", mask],
     }

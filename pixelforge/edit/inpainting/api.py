@@ -5,6 +5,7 @@
     filled = inpaint(image, hole, method="telea")          # or "navier-stokes", "biharmonic"
     filled = inpaint(image, hole, method="diffusion", model=pixelforge.load("runs/ddpm"))     # RePaint
     filled = inpaint(image, hole, method="autoregressive", model=pixelforge.load("runs/pixelcnn"))
+    filled = inpaint(image, hole, method="inversion", model=pixelforge.load("runs/dcgan"))   # GAN or VAE
 
 image: float tensor (C, H, W) in [0, 1], C = 1 (gray), 3 (RGB) or 4 (RGBA), or a PIL image (then a
 PIL image of the same mode comes back; "LA"/"P" are read as RGBA/RGB). hole: bool (H, W)
@@ -12,9 +13,11 @@ tensor or array, True = pixel to fill (white in a mask file). The result has the
 its known pixels are copied from the input exactly, for every method. Gray images go through the
 RGB methods as three equal channels and come back as their mean; the alpha channel of RGBA is
 filled by the parameter-free push-pull fill (pixelforge.models.inpainting.push_pull_fill).
-"diffusion" and "autoregressive" need a trained model of exactly the image's size and channels
-(they model small images, e.g. 28x28 MNIST or 32x32 CIFAR); their fill is one random draw
-(`seed`).
+"diffusion", "autoregressive" and "inversion" need a trained model of exactly the image's size and
+channels (they model small images, e.g. 28x28 MNIST or 32x32 CIFAR); their fill is one random draw
+(`seed`). "inversion" (GAN generators and VAE decoders) optimizes a latent whose image matches the
+known pixels (pixelforge.edit.inversion.invert with `known`) and fills the hole from that image;
+`options` go to `invert` (steps, restarts, y for conditional models, ...).
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ from ...models.inpainting import push_pull_fill
 from .classical import CLASSICAL_METHODS, inpaint_classical
 from .learned import inpaint_learned
 
-METHODS = ("learned", *CLASSICAL_METHODS, "diffusion", "autoregressive")
+MODEL_METHODS = ("diffusion", "autoregressive", "inversion")   # need a trained generative model of the image's size
+METHODS = ("learned", *CLASSICAL_METHODS, *MODEL_METHODS)
 
 
 def check_inputs(image: torch.Tensor, hole: torch.Tensor | np.ndarray) -> torch.Tensor:
@@ -61,7 +65,7 @@ def _fill_colour(rgb: torch.Tensor, hole: torch.Tensor, method: str, model, seed
 
 def _fill_with_model(image: torch.Tensor, hole: torch.Tensor, method: str, model, seed: int, **options
                      ) -> torch.Tensor:
-    """Diffusion (RePaint) or autoregressive completion at the model's own size and channels."""
+    """Diffusion (RePaint), autoregressive completion or GAN/VAE inversion at the model's own size and channels."""
     from ...runtime import make_generator
 
     if model is None:
@@ -69,6 +73,10 @@ def _fill_with_model(image: torch.Tensor, hole: torch.Tensor, method: str, model
     if method == "diffusion":
         from ..diffusion import check_diffusion_model, repaint as fill
         check_diffusion_model(model)
+    elif method == "inversion":
+        from ..inversion import invert
+        from ..space import check_latent_model
+        check_latent_model(model)
     else:
         from ..completion import check_autoregressive
         check_autoregressive(model)
@@ -82,6 +90,8 @@ def _fill_with_model(image: torch.Tensor, hole: torch.Tensor, method: str, model
     generator = make_generator(seed, device)
     if method == "diffusion":
         result = fill(model, x0, known, generator, **options)
+    elif method == "inversion":
+        result = invert(model, x0, known=known, seed=seed, **options).reconstructions
     else:
         result = model.eval().complete(x0, known, 1, generator=generator, **options)[:, 0]
     return ((result[0].float() + 1) / 2).clamp(0, 1).to(image.device)
@@ -119,7 +129,7 @@ def inpaint(image: torch.Tensor | Image.Image, hole: torch.Tensor | np.ndarray, 
     hole = check_inputs(image, hole)
     if not bool(hole.any()):
         return image.clone()
-    if method in ("diffusion", "autoregressive"):
+    if method in MODEL_METHODS:
         filled = _fill_with_model(image, hole, method, model, seed, **options)
     else:
         colour = image[:3] if image.shape[0] >= 3 else image.expand(3, -1, -1)
@@ -132,4 +142,4 @@ def inpaint(image: torch.Tensor | Image.Image, hole: torch.Tensor | np.ndarray, 
     return torch.where(hole, filled.to(image.dtype), image)
 
 
-__all__ = ["METHODS", "inpaint", "check_inputs", "pil_to_unit", "unit_to_pil"]
+__all__ = ["METHODS", "MODEL_METHODS", "inpaint", "check_inputs", "pil_to_unit", "unit_to_pil"]

@@ -2,8 +2,9 @@
 
 The mask file is a gray image of IN's size, white = FILL (the hole), black = keep (see masks.py:
 soft gray levels are thresholded at 128; colour or transparent masks are an error). Gray, RGB and
-RGBA inputs keep their mode. "diffusion" runs RePaint at the diffusion model's size (the image and
-mask are resized and centre-cropped to it, see pixelforge/edit/diffusion_files.py).
+RGBA inputs keep their mode. "diffusion" runs RePaint and "inversion" inverts a GAN or VAE at the
+model's size (the image and mask are resized and centre-cropped to it, see
+pixelforge/edit/diffusion_files.py and pixelforge/edit/files.py).
 """
 
 from __future__ import annotations
@@ -42,10 +43,10 @@ def inpaint_file(source: str | Path, mask: str | Path, out: str | Path, method: 
         raise ConfigError(f"{out}: expected an output image file ending in one of {', '.join(IMAGE_SUFFIXES)}")
     if options.get("ensemble") and method != "learned":
         raise ConfigError(f"--ensemble is for --method learned, not {method}")
-    if method == "diffusion":
-        return _diffusion_file(source, mask, out, model, seed, device, **options)
+    if method in ("diffusion", "inversion"):
+        return _model_file(source, mask, out, method, model, seed, device, **options)
     if model is not None and method != "learned":
-        raise ConfigError(f"--model is for --method learned or diffusion, not {method}")
+        raise ConfigError(f"--model is for --method learned, diffusion or inversion, not {method}")
     image = read_image_file(source)
     hole = read_mask(mask, image_size=(image.height, image.width))
     if not hole.any():
@@ -56,15 +57,18 @@ def inpaint_file(source: str | Path, mask: str | Path, out: str | Path, method: 
     return out
 
 
-def _diffusion_file(source, mask, out, model, seed, device, **options) -> Path:
+def _model_file(source, mask, out, method, model, seed, device, **options) -> Path:
     from ...runtime import choose_device
     from ...train import load
     from ..diffusion_files import inpaint_file as repaint_file
+    from ..files import inpaint_by_inversion_file
 
     if model is None:
-        raise ConfigError("--method diffusion needs --model: a diffusion checkpoint folder or run folder")
+        kind = "a diffusion" if method == "diffusion" else "a GAN or VAE"
+        raise ConfigError(f"--method {method} needs --model: {kind} checkpoint folder or run folder")
     network = load(model, device=choose_device(device))
-    return repaint_file(network, source, mask, out, seed=seed, **options)
+    fill = repaint_file if method == "diffusion" else inpaint_by_inversion_file
+    return fill(network, source, mask, out, seed=seed, **options)
 
 
 __all__ = ["FILE_METHODS", "inpaint_file", "read_image_file"]
