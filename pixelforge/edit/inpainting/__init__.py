@@ -4,7 +4,8 @@
     from pixelforge.edit.inpainting import generate_mask, read_mask
     hole = generate_mask(512, 768, kind="free-form", coverage=(0.2, 0.3), seed=0)
     filled = inpaint(image, hole)                        # learned gated-conv U-Net (shipped weights)
-    filled = inpaint(image, hole, method="biharmonic")   # telea | navier-stokes | biharmonic | diffusion | autoregressive | inversion
+    filled = inpaint(image, hole, method="biharmonic")   # or telea | navier-stokes
+    filled = inpaint(image, hole, method="inversion", model=gan)   # diffusion | autoregressive | inversion
 
 masks.py: reading and generating masks; classical.py: OpenCV / scikit-image baselines; learned.py:
 the network's weights; api.py: `inpaint`; files.py: the CLI's file layer.
