@@ -118,7 +118,7 @@ def inpaint(image: torch.Tensor | Image.Image, hole: torch.Tensor | np.ndarray, 
             seed: int = 0, **options) -> torch.Tensor:
     """Fill the pixels of `image` (C, H, W) in [0, 1] where `hole` (H, W) is True; see the module docstring.
     `model`: for "learned" an InpaintingUNet or weights folder (default: shipped); for "diffusion" /
-    "autoregressive" a loaded model. `options` go to the method (e.g. radius for OpenCV, steps for RePaint,
+    "autoregressive" / "inversion" a loaded model. `options` go to the method (e.g. radius for OpenCV, steps for RePaint,
     ensemble=True for "learned": the mean over the 8 flips and rotations, 8x slower, about +0.1 dB)."""
     if method not in METHODS:
         raise ConfigError(f"method={method!r}: expected one of {', '.join(METHODS)}")
