@@ -19,6 +19,14 @@ from PIL import Image
 from .errors import ConfigError, DataError
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".pgm", ".ppm", ".webp")
+
+
+def output_image_path(out: str | Path) -> Path:
+    """`out` as a Path; ConfigError unless it ends in one of IMAGE_SUFFIXES (checked before any work)."""
+    out = Path(out)
+    if out.suffix.lower() not in IMAGE_SUFFIXES:
+        raise ConfigError(f"{out}: expected an output image file ending in one of {', '.join(IMAGE_SUFFIXES)}")
+    return out
 _GRAY_MODES = ("1", "L", "LA")
 
 

@@ -19,7 +19,7 @@ import torch
 from torch import Tensor, nn
 
 from ..errors import ConfigError, DataError
-from ..images import IMAGE_SUFFIXES, read_image_uint8, save_image_grid, to_float
+from ..images import output_image_path, read_image_uint8, save_image_grid, to_float
 from ..models.autoregressive import AutoregressiveModel
 from ..runtime import make_generator
 
@@ -91,8 +91,7 @@ def complete_file(model: nn.Module, source: str | Path, out: str | Path, mask: s
     as one row of an image grid at `out`. The known pixels come from the `mask` file (white = known)
     or from `occlude` (one of OCCLUSIONS, the hidden region). Returns the written path."""
     model = check_autoregressive(model)
-    if Path(out).suffix.lower() not in IMAGE_SUFFIXES:
-        raise ConfigError(f"{out}: expected an output image file ending in one of {', '.join(IMAGE_SUFFIXES)}")
+    output_image_path(out)
     if (mask is None) == (occlude is None):
         raise ConfigError("give the known pixels either as a mask file or as an occlusion name, not both or neither")
     if num_completions < 1:

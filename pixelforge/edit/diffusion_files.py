@@ -15,17 +15,10 @@ from torch import Tensor, nn
 
 from ..data.transforms import resize_and_center_crop
 from ..errors import ConfigError, DataError
-from ..images import IMAGE_SUFFIXES, read_image_uint8, save_image_grid
+from ..images import output_image_path, read_image_uint8, save_image_grid
 from ..runtime import make_generator
 from .diffusion import check_diffusion_model, img2img, interpolate_images, repaint, strength_timestep
 from .files import load_image_for_model
-
-
-def _check_output(out: str | Path) -> Path:
-    out = Path(out)
-    if out.suffix.lower() not in IMAGE_SUFFIXES:
-        raise ConfigError(f"{out}: expected an output image file ending in one of {', '.join(IMAGE_SUFFIXES)}")
-    return out
 
 
 def load_known_mask(mask_path: str | Path, image_path: str | Path, model: nn.Module) -> Tensor:
@@ -47,7 +40,7 @@ def inpaint_file(model: nn.Module, source: str | Path, mask: str | Path, out: st
                  label: int | None = None, **options) -> Path:
     """RePaint `source` where `mask` is white; write the result to `out`. `options` go to `repaint`."""
     check_diffusion_model(model)
-    out = _check_output(out)
+    out = output_image_path(out)
     image = load_image_for_model(source, model)
     known = load_known_mask(mask, source, model)
     result = repaint(model, image.to(model.device), known, make_generator(seed, model.device), y=label, **options)
@@ -59,7 +52,7 @@ def img2img_file(model: nn.Module, source: str | Path, out: str | Path, strength
     """SDEdit `source` at `strength`; write the result to `out`. `options` go to `img2img`."""
     check_diffusion_model(model)
     strength_timestep(model, strength)  # an out-of-range strength fails before any file is read
-    out = _check_output(out)
+    out = output_image_path(out)
     image = load_image_for_model(source, model).to(model.device)
     result = img2img(model, image, strength, make_generator(seed, model.device), y=label, **options)
     return save_image_grid(result.float().cpu(), out)
@@ -71,7 +64,7 @@ def interpolate_files(model: nn.Module, first: str | Path, second: str | Path, o
     check_diffusion_model(model)
     if num_images < 2:
         raise ConfigError(f"--steps {num_images}: expected at least 2 images (the two ends)")
-    out = _check_output(out)
+    out = output_image_path(out)
     images = [load_image_for_model(path, model).to(model.device) for path in (first, second)]
     options["steps"] = options.get("steps") or model.config.sampling_steps
     strip = interpolate_images(model, images[0], images[1], num_images, y=label, **options)

@@ -11,7 +11,7 @@ from torch import Tensor, nn
 
 from ..data.transforms import resize_and_center_crop
 from ..errors import ConfigError
-from ..images import read_image_uint8, save_image_grid, to_float
+from ..images import output_image_path, read_image_uint8, save_image_grid, to_float
 from .inversion import InversionResult, invert
 from .space import check_latent_model
 
@@ -69,13 +69,10 @@ def inpaint_by_inversion_file(model: nn.Module, source: str | Path, mask: str | 
                               seed: int = 0, label: int | None = None, **invert_options) -> Path:
     """Fill the white pixels of `mask` in `source` with the image of the latent that best matches the
     known (black) pixels; both are resized and centre-cropped to the model's size. Writes `out`."""
-    from ..images import IMAGE_SUFFIXES
     from .diffusion_files import load_known_mask
 
     check_latent_model(model)
-    out = Path(out)
-    if out.suffix.lower() not in IMAGE_SUFFIXES:
-        raise ConfigError(f"{out}: expected an output image file ending in one of {', '.join(IMAGE_SUFFIXES)}")
+    out = output_image_path(out)
     image = load_image_for_model(source, model).to(model.device)
     known = load_known_mask(mask, source, model).to(model.device)
     result = invert(model, image, y=label, seed=seed, known=known, **invert_options)

@@ -14,7 +14,7 @@ from pathlib import Path
 from PIL import Image
 
 from ...errors import ConfigError, DataError
-from ...images import IMAGE_SUFFIXES
+from ...images import output_image_path
 from .api import METHODS, inpaint
 from .masks import read_mask
 
@@ -38,9 +38,7 @@ def inpaint_file(source: str | Path, mask: str | Path, out: str | Path, method: 
     """Fill the white pixels of `mask` in `source` by `method`; write `out`. Returns `out`."""
     if method not in FILE_METHODS:
         raise ConfigError(f"--method {method}: expected one of {', '.join(FILE_METHODS)}")
-    out = Path(out)
-    if out.suffix.lower() not in IMAGE_SUFFIXES:
-        raise ConfigError(f"{out}: expected an output image file ending in one of {', '.join(IMAGE_SUFFIXES)}")
+    out = output_image_path(out)
     if options.get("ensemble") and method != "learned":
         raise ConfigError(f"--ensemble is for --method learned, not {method}")
     if method in ("diffusion", "inversion"):
