@@ -26,6 +26,7 @@ the first --bm3d-images images of each set and the classical methods on the firs
 from __future__ import annotations
 
 import dataclasses
+import json
 import sys
 import time
 from pathlib import Path
@@ -36,7 +37,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from pixelforge.edit.restore.training import PatchTraining, denoise_batch, read_luma_folder, train_patches  # noqa: E402
-from pixelforge.edit.restore.weights import DENOISE_WEIGHTS, WEIGHTS_DIR  # noqa: E402
+from pixelforge.edit.restore.weights import DENOISE_WEIGHTS, WEIGHTS_DIR, load_weights  # noqa: E402
 from pixelforge.models.pretrained import save_pretrained  # noqa: E402
 from pixelforge.models.restoration import FFDNet  # noqa: E402
 
@@ -68,21 +69,38 @@ RESUME_HISTORY = ("steps 0-14,500: `--train --minutes 95` (cosine decay over 14,
 
 
 def train(args) -> None:
-    torch.set_num_threads(1)
+    torch.set_num_threads(args.threads)
     images = read_luma_folder(DATA / "Train400", SETTINGS.patch_size)
     model = FFDNet(DEPTH, WIDTH)
-    settings = dataclasses.replace(SETTINGS, steps=args.steps or SETTINGS.steps)
-    resumed_from = latest_checkpoint_step(RUN_DIR) if args.resume else None
-    summary = train_patches(model, lambda g: denoise_batch(images, settings, g, with_sigma=True), settings, RUN_DIR,
+    low, high = args.sigma_range or (SETTINGS.sigma_min, SETTINGS.sigma_max)
+    settings = dataclasses.replace(SETTINGS, steps=args.steps or SETTINGS.steps, sigma_min=low, sigma_max=high,
+                                   learning_rate=args.learning_rate or SETTINGS.learning_rate,
+                                   precision=args.precision or SETTINGS.precision)
+    run_dir = RUN_DIR if args.run is None else RUN_DIR.parent / args.run
+    resumed_from = latest_checkpoint_step(run_dir) if args.resume else None
+    initialized_from = None
+    if args.init_from and resumed_from is None:  # fine-tuning: start from saved weights, fresh Adam state
+        model.load_state_dict(load_weights(WEIGHTS_DIR / args.init_from).state_dict())
+        config = json.loads((WEIGHTS_DIR / args.init_from / "config.json").read_text())
+        initialized_from = {"weights": args.init_from, "provenance": config.get("provenance")}
+        run_dir.mkdir(parents=True, exist_ok=True)
+        (run_dir / "initialized_from.json").write_text(json.dumps(initialized_from, indent=1))
+    summary = train_patches(model, lambda g: denoise_batch(images, settings, g, with_sigma=True), settings, run_dir,
                             resume=args.resume, time_limit_s=args.minutes * 60)
-    summary.update(data=f"Train400 ({len(images)} gray 180x180 images)", cpu="1 thread, CPU shared with other jobs",
-                   command=f"python benchmarks/denoise.py --train --minutes {args.minutes:g}"
-                   + (f" --steps {args.steps}" if args.steps else "") + (" --resume" if args.resume else ""))
+    summary.update(data=f"Train400 ({len(images)} gray 180x180 images)",
+                   cpu=f"{args.threads} thread(s), CPU shared with other jobs",
+                   command="python benchmarks/denoise.py " + " ".join(sys.argv[1:]))
     if resumed_from is not None:
         summary["resumed_from_step"] = resumed_from
-        summary["history"] = RESUME_HISTORY
-    save_pretrained(model, WEIGHTS_DIR / DENOISE_WEIGHTS, "ffdnet", provenance=summary)
-    print(f"wrote {WEIGHTS_DIR / DENOISE_WEIGHTS}: {summary['steps_done']} steps, {summary['train_seconds']:.0f} s")
+        if args.run is None:
+            summary["history"] = RESUME_HISTORY
+    if initialized_from is not None:
+        summary["initialized_from"] = initialized_from
+    elif resumed_from is not None and run_dir != RUN_DIR:
+        summary["initialized_from"] = json.loads((run_dir / "initialized_from.json").read_text())
+    destination = WEIGHTS_DIR / (args.weights or DENOISE_WEIGHTS)
+    save_pretrained(model, destination, "ffdnet", provenance=summary)
+    print(f"wrote {destination}: {summary['steps_done']} steps, {summary['train_seconds']:.0f} s")
 
 
 BASELINE_CACHE = Path(__file__).resolve().parent / "cache" / "denoise_baselines.json"
@@ -211,6 +229,17 @@ def main() -> None:
     parser = training_parser(__doc__, minutes=95.0)
     parser.add_argument("--steps", type=int, help="with --train: training steps (default: SETTINGS.steps); with "
                         "--resume, the cosine schedule is stretched to the new length")
+    parser.add_argument("--threads", type=int, default=1, help="with --train: torch threads (default: 1)")
+    parser.add_argument("--run", help="with --train: run folder under benchmarks/cache (default: denoise_ffdnet_run)")
+    parser.add_argument("--init-from", metavar="WEIGHTS", help="with --train: fine-tune, starting from the weights "
+                        "folder pixelforge/weights/WEIGHTS (a new run only; Adam starts afresh)")
+    parser.add_argument("--weights", metavar="NAME", help="with --train: write pixelforge/weights/NAME (default: "
+                        f"{DENOISE_WEIGHTS})")
+    parser.add_argument("--sigma-range", type=float, nargs=2, metavar=("LOW", "HIGH"),
+                        help="with --train: noise levels sigma ~ U[LOW, HIGH] (default: 0 55; LOW = HIGH for a "
+                        "per-sigma model)")
+    parser.add_argument("--learning-rate", type=float, help="with --train: peak Adam learning rate (cosine to 1/10)")
+    parser.add_argument("--precision", choices=("fp32", "bf16"), help="with --train: bf16 pays only with AVX512-BF16")
     parser.add_argument("--bm3d-images", type=int, default=4, help="BM3D on the first N images of each set")
     parser.add_argument("--color-images", type=int, default=16,
                         help="classical methods on the first N colour images (CBSD68), for CPU time")

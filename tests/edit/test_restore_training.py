@@ -17,6 +17,19 @@ def test_unknown_precision_and_empty_sizes_are_refused():
         PatchTraining(precision="fp16")
     with pytest.raises(ConfigError, match="patch_size=0"):
         PatchTraining(patch_size=0)
+    with pytest.raises(ConfigError, match=r"sigma range \[30, 20\]"):
+        PatchTraining(sigma_min=30, sigma_max=20)
+
+
+def test_a_fixed_noise_level_trains_a_per_sigma_model_and_a_range_draws_within_it(shared_datasets):
+    images = read_luma_folder(shared_datasets / "restoration" / "Set12", 40)
+    fixed = PatchTraining(batch_size=64, patch_size=40, sigma_min=25, sigma_max=25)
+    (noisy, sigma), clean = denoise_batch(images, fixed, torch.Generator().manual_seed(0), with_sigma=True)
+    assert torch.equal(sigma, torch.full((64,), 25 / 255))
+    assert abs(float((noisy - clean).std()) * 255 - 25) < 0.5                   # 102,400 noise values
+    ranged = PatchTraining(batch_size=64, patch_size=40, sigma_min=10, sigma_max=20)
+    (_, sigma), _ = denoise_batch(images, ranged, torch.Generator().manual_seed(0), with_sigma=True)
+    assert 10 / 255 <= float(sigma.min()) and float(sigma.max()) <= 20 / 255 and float(sigma.std()) > 1 / 255
 
 
 def test_a_nan_loss_stops_training_and_the_last_good_checkpoint_resumes(shared_datasets, tmp_path):

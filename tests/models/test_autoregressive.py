@@ -238,7 +238,8 @@ def test_the_stepper_reproduces_the_full_pass_pixel_by_pixel(name, overrides):
 
 
 @pytest.mark.parametrize("name,overrides", [("gated_pixelcnn", {}), ("diagonal_bilstm", {}),
-                                            ("pixelcnn", {"likelihood": "softmax", "channels": 3, "width": 12})])
+                                            ("pixelcnn", {"likelihood": "softmax", "channels": 3, "width": 12}),
+                                            ("pixelcnn_pp", {"channels": 3, "num_scales": 3})])
 def test_fast_and_naive_completion_agree_with_scattered_known_pixels_and_channels(name, overrides):
     model = _perturbed(name, **overrides)
     channels = model.config.channels

@@ -2,8 +2,9 @@
 benchmarks/denoise.py --train, which produce the shipped weights).
 
 Patches are random crops of in-memory training images with a random flip and rotation
-(the 8 dihedral transforms). Denoising adds Gaussian noise with sigma ~ U[0, sigma_max] per
-patch (as DnCNN-B, Zhang et al. 2017, and FFDNet, which is also given sigma); super-resolution
+(the 8 dihedral transforms). Denoising adds Gaussian noise with sigma ~ U[sigma_min, sigma_max]
+per patch (0 to 55 as DnCNN-B, Zhang et al. 2017, and FFDNet, which is also given sigma; one
+fixed level, sigma_min = sigma_max, for a per-sigma model as DnCNN-S); super-resolution
 makes the low-resolution patch with the MATLAB bicubic downscale, quantized to 8 bits as a saved image would be.
 Training is resumable: every `checkpoint_every` steps the model, Adam state, step and
 generator state go to RUN_DIR/checkpoints (safetensors + JSON, no pickles).
@@ -32,7 +33,8 @@ class PatchTraining:
     batch_size: int = 32
     patch_size: int = 40            # high-resolution (target) patch side
     learning_rate: float = 1e-3     # Adam, cosine decay to 1/10
-    sigma_max: float = 55.0         # denoising: sigma ~ U[0, sigma_max] on the 0..255 scale
+    sigma_max: float = 55.0         # denoising: sigma ~ U[sigma_min, sigma_max] on the 0..255 scale
+    sigma_min: float = 0.0
     checkpoint_every: int = 100
     seed: int = 0
     precision: str = "fp32"         # "bf16": forward under bfloat16 autocast (~1.7x faster with AVX512-BF16)
@@ -41,6 +43,8 @@ class PatchTraining:
         for name in ("steps", "batch_size", "patch_size", "checkpoint_every"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name}={getattr(self, name)}: expected >= 1")
+        if not 0 <= self.sigma_min <= self.sigma_max:
+            raise ConfigError(f"sigma range [{self.sigma_min}, {self.sigma_max}]: expected 0 <= sigma_min <= sigma_max")
         if self.precision not in ("fp32", "bf16"):
             raise ConfigError(f"precision={self.precision!r}: expected 'fp32' or 'bf16'")
 
@@ -77,7 +81,8 @@ def random_patches(images: list[torch.Tensor], count: int, size: int, generator:
 def denoise_batch(images, settings: PatchTraining, generator, with_sigma: bool = False) -> tuple[tuple, torch.Tensor]:
     """(noisy,) or, for networks that take the noise level (FFDNet), (noisy, sigma); and the clean target."""
     clean = random_patches(images, settings.batch_size, settings.patch_size, generator)
-    sigma = torch.rand(settings.batch_size, 1, 1, 1, generator=generator) * settings.sigma_max / 255
+    spread = settings.sigma_max - settings.sigma_min
+    sigma = (settings.sigma_min + torch.rand(settings.batch_size, 1, 1, 1, generator=generator) * spread) / 255
     noisy = clean + sigma * torch.randn(clean.shape, generator=generator)
     return ((noisy, sigma.flatten()) if with_sigma else (noisy,)), clean
 

@@ -3,7 +3,8 @@
 Naive sampling reruns the network on a window of rows for every pixel and channel. A
 *stepper* instead keeps each layer's input map from the pixels already generated and
 computes, for the pixel (i, j) being drawn, only that pixel's activations in every layer
-(convolutional stacks) or carries the LSTM state from row to row (PixelRNN). Its
+(convolutional stacks), carries the LSTM state from row to row (PixelRNN), or computes one
+row of every layer (PixelCNN++, whose down/up-sampling passes mix whole rows). Its
 `raw(x, i, j)` is the network output at (i, j) (B, R), equal to `network(x)[:, :, i, j]` up
 to floating-point rounding, provided every value of x before (i, j) in raster order is final.
 
@@ -11,7 +12,7 @@ Why the caches stay exact: a layer's activation at (i, j) depends on its inputs 
 and before in raster order only, and never on the last colour channel of pixel (i, j) (the
 masks give channel group g the groups < g at the centre tap). So once a pixel's last call
 has been made with all its channels but the last in place, its cached activations are final.
-The caller (`AutoregressiveModel._fill`) calls `raw` once more (`visit`) when a pixel's last
+The caller (`AutoregressiveModel._fill`) calls `visit` when a pixel's last
 call came before one of its channels was set, and visits every pixel, known ones included.
 """
 
@@ -115,26 +116,12 @@ class Stepper:
             self.start_row(x, i)
         return self.pixel(x, i, j)
 
+    def visit(self, x: Tensor, i: int, j: int) -> None:
+        """Cache pixel (i, j)'s activations from its final values (the output is not needed)."""
+        self.raw(x, i, j)
+
     def start_row(self, x: Tensor, i: int) -> None:
         """Work shared by every pixel of row i (default: none)."""
 
     def pixel(self, x: Tensor, i: int, j: int) -> Tensor:
         raise NotImplementedError
-
-
-class WindowStepper(Stepper):
-    """PixelCNN++: the network is rerun on the rows above (its down/up-sampling passes reach every
-    row above), but once per pixel instead of once per channel: its output at (i, j) does not
-    depend on pixel (i, j) itself (the mixture's R→G→B coefficients are in the head)."""
-
-    def __init__(self, network: nn.Module, y: Tensor | None, generator: torch.Generator | None) -> None:
-        super().__init__()
-        self.network, self.y, self.generator = network, y, generator
-        self.position: tuple[int, int] | None = None
-        self.cached: Tensor | None = None
-
-    def pixel(self, x: Tensor, i: int, j: int) -> Tensor:
-        if self.position != (i, j):
-            self.position = (i, j)
-            self.cached = self.network(x[:, :, :i + 1], self.y, self.generator)[:, :, -1, j]
-        return self.cached

@@ -12,7 +12,7 @@ samples from the same generator:
     PixelCNN and Gated PixelCNN);
   - "fast" (the default): cached activations (Ramachandran et al. 2017; incremental*.py): the
     convolutional stacks compute only the current pixel in every layer, the PixelRNNs carry
-    their LSTM state; PixelCNN++ reruns its network once per pixel rather than per channel.
+    their LSTM state, PixelCNN++ computes the current row of every layer from the cached rows above.
 """
 
 from __future__ import annotations
@@ -25,8 +25,9 @@ from ..base import GenerativeModel
 from ..likelihoods import nats_to_bits_per_dim
 from .config import AutoregressiveConfig
 from .heads import make_head
-from .incremental import Stepper, WindowStepper
+from .incremental import Stepper
 from .incremental_cnn import GatedPixelCNNStepper, PixelCNNStepper
+from .incremental_pp import PixelCNNPPStepper
 from .incremental_rnn import DiagonalBiLSTMStepper, RowLSTMStepper
 from .pixelcnn import GatedPixelCNNNetwork, PixelCNNNetwork
 from .pixelcnn_pp import PixelCNNPPNetwork
@@ -117,7 +118,7 @@ class AutoregressiveModel(GenerativeModel):
             return RowLSTMStepper(network, x)
         if architecture == "diagonal_bilstm":
             return DiagonalBiLSTMStepper(network, x)
-        return WindowStepper(network, y, generator)
+        return PixelCNNPPStepper(network, x)
 
     @torch.no_grad()
     def sample(self, num_samples: int, y: Tensor | None = None, generator: torch.Generator | None = None,
@@ -187,7 +188,7 @@ class AutoregressiveModel(GenerativeModel):
                     drawn = values[_gumbel_argmax(log_p, generator)]
                     x[:, c, i, j] = torch.where(todo, drawn, x[:, c, i, j])
                 if stepper is not None and not final:
-                    stepper.raw(x, i, j)  # cache the pixel's activations from its final values
+                    stepper.visit(x, i, j)  # cache the pixel's activations from its final values
         return x
 
     def _pixel_params(self, stepper: Stepper | None, x: Tensor, i: int, j: int, y: Tensor | None,
