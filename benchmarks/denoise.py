@@ -75,6 +75,7 @@ def train(args) -> None:
     low, high = args.sigma_range or (SETTINGS.sigma_min, SETTINGS.sigma_max)
     settings = dataclasses.replace(SETTINGS, steps=args.steps or SETTINGS.steps, sigma_min=low, sigma_max=high,
                                    learning_rate=args.learning_rate or SETTINGS.learning_rate,
+                                   warmup_steps=args.warmup_steps,
                                    precision=args.precision or SETTINGS.precision)
     run_dir = RUN_DIR if args.run is None else RUN_DIR.parent / args.run
     resumed_from = latest_checkpoint_step(run_dir) if args.resume else None
@@ -239,6 +240,8 @@ def main() -> None:
                         help="with --train: noise levels sigma ~ U[LOW, HIGH] (default: 0 55; LOW = HIGH for a "
                         "per-sigma model)")
     parser.add_argument("--learning-rate", type=float, help="with --train: peak Adam learning rate (cosine to 1/10)")
+    parser.add_argument("--warmup-steps", type=int, default=0, help="with --train: linear learning-rate warmup "
+                        "(use a few hundred with --init-from: a fresh Adam's first steps are learning-rate-sized)")
     parser.add_argument("--precision", choices=("fp32", "bf16"), help="with --train: bf16 pays only with AVX512-BF16")
     parser.add_argument("--bm3d-images", type=int, default=4, help="BM3D on the first N images of each set")
     parser.add_argument("--color-images", type=int, default=16,

@@ -49,3 +49,20 @@ def test_a_nan_loss_stops_training_and_the_last_good_checkpoint_resumes(shared_d
     resumed = train_patches(FFDNet(depth=3, width=4), lambda g: denoise_batch(images, settings, g, with_sigma=True),
                             dataclasses.replace(settings, steps=3), tmp_path, resume=True, log_every=1)
     assert resumed["steps_done"] == 3
+
+
+def test_warmup_scales_the_first_steps_so_a_fine_tune_starts_gently(shared_datasets, tmp_path):
+    images = read_luma_folder(shared_datasets / "restoration" / "Set12", 24)
+    moves = {}
+    for warmup in (0, 10):
+        torch.manual_seed(0)
+        model = FFDNet(depth=3, width=4)
+        before = [p.detach().clone() for p in model.parameters()]
+        settings = PatchTraining(steps=1, batch_size=2, patch_size=24, learning_rate=1e-3, warmup_steps=warmup)
+        train_patches(model, lambda g: denoise_batch(images, settings, g, with_sigma=True), settings,
+                      tmp_path / str(warmup), log_every=1)
+        moves[warmup] = max(float((p.detach() - b).abs().max()) for p, b in zip(model.parameters(), before))
+    # Adam's first step moves a parameter by about the learning rate: 1e-3 alone, 1e-4 at 1/10 of the warmup
+    assert moves[0] == pytest.approx(1e-3, rel=0.05) and moves[10] == pytest.approx(1e-4, rel=0.05)
+    with pytest.raises(ConfigError, match="warmup_steps=-1"):
+        PatchTraining(warmup_steps=-1)

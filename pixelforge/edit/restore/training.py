@@ -33,6 +33,7 @@ class PatchTraining:
     batch_size: int = 32
     patch_size: int = 40            # high-resolution (target) patch side
     learning_rate: float = 1e-3     # Adam, cosine decay to 1/10
+    warmup_steps: int = 0           # linear ramp from 0 (fine-tuning: a fresh Adam's first steps are lr-sized)
     sigma_max: float = 55.0         # denoising: sigma ~ U[sigma_min, sigma_max] on the 0..255 scale
     sigma_min: float = 0.0
     checkpoint_every: int = 100
@@ -43,6 +44,8 @@ class PatchTraining:
         for name in ("steps", "batch_size", "patch_size", "checkpoint_every"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name}={getattr(self, name)}: expected >= 1")
+        if self.warmup_steps < 0:
+            raise ConfigError(f"warmup_steps={self.warmup_steps}: expected >= 0")
         if not 0 <= self.sigma_min <= self.sigma_max:
             raise ConfigError(f"sigma range [{self.sigma_min}, {self.sigma_max}]: expected 0 <= sigma_min <= sigma_max")
         if self.precision not in ("fp32", "bf16"):
@@ -140,9 +143,10 @@ def train_patches(model: nn.Module, make_batch, settings: PatchTraining, run_dir
 
     model.train()
     while step < settings.steps:
-        progress = step / settings.steps  # cosine decay from lr to lr / 10
+        progress = step / settings.steps  # cosine decay from lr to lr / 10, after the warmup
+        warmup = min(1.0, (step + 1) / settings.warmup_steps) if settings.warmup_steps else 1.0
         for group in optimizer.param_groups:
-            group["lr"] = settings.learning_rate * (0.1 + 0.45 * (1 + math.cos(math.pi * progress)))
+            group["lr"] = settings.learning_rate * warmup * (0.1 + 0.45 * (1 + math.cos(math.pi * progress)))
         inputs, target = make_batch(generator)
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=settings.precision == "bf16"):
             output = model(*inputs)
