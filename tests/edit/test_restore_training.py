@@ -66,3 +66,17 @@ def test_warmup_scales_the_first_steps_so_a_fine_tune_starts_gently(shared_datas
     assert moves[0] == pytest.approx(1e-3, rel=0.05) and moves[10] == pytest.approx(1e-4, rel=0.05)
     with pytest.raises(ConfigError, match="warmup_steps=-1"):
         PatchTraining(warmup_steps=-1)
+
+
+def test_frozen_batch_norm_keeps_the_running_statistics_of_the_model_being_fine_tuned(shared_datasets, tmp_path):
+    images = read_luma_folder(shared_datasets / "restoration" / "Set12", 24)
+    for freeze in (False, True):
+        torch.manual_seed(0)
+        model = FFDNet(depth=3, width=4)
+        norm = next(m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d))
+        before = norm.running_mean.clone()
+        settings = PatchTraining(steps=2, batch_size=2, patch_size=24, freeze_batch_norm=freeze)
+        train_patches(model, lambda g: denoise_batch(images, settings, g, with_sigma=True), settings,
+                      tmp_path / str(freeze), log_every=1)
+        assert torch.equal(norm.running_mean, before) == freeze
+        assert not any(p.grad is None for p in model.parameters())      # the affine parameters still train

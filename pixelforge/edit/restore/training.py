@@ -34,6 +34,7 @@ class PatchTraining:
     patch_size: int = 40            # high-resolution (target) patch side
     learning_rate: float = 1e-3     # Adam, cosine decay to 1/10
     warmup_steps: int = 0           # linear ramp from 0 (fine-tuning: a fresh Adam's first steps are lr-sized)
+    freeze_batch_norm: bool = False  # fine-tuning: normalize with the running statistics, as at inference
     sigma_max: float = 55.0         # denoising: sigma ~ U[sigma_min, sigma_max] on the 0..255 scale
     sigma_min: float = 0.0
     checkpoint_every: int = 100
@@ -142,6 +143,10 @@ def train_patches(model: nn.Module, make_batch, settings: PatchTraining, run_dir
                         model.state_dict(), state_tensors=tensors, state_json=meta)
 
     model.train()
+    if settings.freeze_batch_norm:  # batch statistics of a narrower noise range would shift every layer
+        for module in model.modules():
+            if isinstance(module, nn.modules.batchnorm._BatchNorm):
+                module.eval()
     while step < settings.steps:
         progress = step / settings.steps  # cosine decay from lr to lr / 10, after the warmup
         warmup = min(1.0, (step + 1) / settings.warmup_steps) if settings.warmup_steps else 1.0
