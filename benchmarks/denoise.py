@@ -37,7 +37,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from pixelforge.edit.restore.training import PatchTraining, denoise_batch, read_luma_folder, train_patches  # noqa: E402
-from pixelforge.edit.restore.weights import DENOISE_WEIGHTS, WEIGHTS_DIR, load_weights  # noqa: E402
+from pixelforge.edit.restore.weights import DENOISE_SPECIALISTS, DENOISE_WEIGHTS, WEIGHTS_DIR, load_weights  # noqa: E402,E501
 from pixelforge.models.pretrained import save_pretrained  # noqa: E402
 from pixelforge.models.restoration import FFDNet  # noqa: E402
 
@@ -75,7 +75,7 @@ def train(args) -> None:
     low, high = args.sigma_range or (SETTINGS.sigma_min, SETTINGS.sigma_max)
     settings = dataclasses.replace(SETTINGS, steps=args.steps or SETTINGS.steps, sigma_min=low, sigma_max=high,
                                    learning_rate=args.learning_rate or SETTINGS.learning_rate,
-                                   warmup_steps=args.warmup_steps,
+                                   warmup_steps=args.warmup_steps, freeze_batch_norm=args.freeze_batch_norm,
                                    precision=args.precision or SETTINGS.precision)
     run_dir = RUN_DIR if args.run is None else RUN_DIR.parent / args.run
     resumed_from = latest_checkpoint_step(run_dir) if args.resume else None
@@ -161,18 +161,25 @@ def score(outputs: list, clean: list) -> tuple[float, float]:
     return float(np.mean([v[0] for v in values])), float(np.mean([v[1] for v in values]))
 
 
+# pixelforge's rows: method -> (shipped weights, whether sigma is given, self-ensemble)
+OURS = {"pixelforge FFDNet": (DENOISE_WEIGHTS, True, False),
+        "pixelforge FFDNet, sigma estimated": (DENOISE_WEIGHTS, False, False),
+        "pixelforge FFDNet + self-ensemble": (DENOISE_WEIGHTS, True, True),
+        "pixelforge FFDNet-S25 (sigma-25 model)": (DENOISE_SPECIALISTS[25], True, False),
+        "pixelforge FFDNet-S25 + self-ensemble": (DENOISE_SPECIALISTS[25], True, True)}
+
+
 def run_method(method, clean, noisy, sigma, limit=None) -> dict:
     from pixelforge.edit.restore import denoise_tensor
+    from pixelforge.edit.restore.weights import shipped
 
     clean, noisy = clean[:limit], noisy[:limit]
     start, outputs = time.process_time(), []
     for image in noisy:
-        if method == "pixelforge FFDNet":
-            outputs.append(denoise_tensor(image.float(), sigma).double())
-        elif method == "pixelforge FFDNet, sigma estimated":
-            outputs.append(denoise_tensor(image.float()).double())
-        elif method == "pixelforge FFDNet + self-ensemble":
-            outputs.append(denoise_tensor(image.float(), sigma, ensemble=True).double())
+        if method in OURS:
+            weights, given, ensemble = OURS[method]
+            outputs.append(denoise_tensor(image.float(), sigma if given else None, model=shipped(weights),
+                                          ensemble=ensemble).double())
         else:
             outputs.append(torch.from_numpy(classical(method, image.numpy(), sigma / 255)))
     cpu = time.process_time() - start
@@ -188,8 +195,8 @@ def evaluate(args) -> None:
     torch.set_num_threads(1)
     cache = json.loads(BASELINE_CACHE.read_text()) if BASELINE_CACHE.is_file() else {}
     rows, start = [], time.monotonic()
-    for name in SETS:
-        for sigma in SIGMAS:
+    for name in args.sets or SETS:
+        for sigma in args.sigmas or SIGMAS:
             clean, noisy = noisy_set(name, sigma)
             noisy_psnr, _ = score(noisy, clean)
             rows.append({"set": name, "sigma": sigma, "method": "noisy input", "psnr": noisy_psnr,
@@ -204,7 +211,11 @@ def evaluate(args) -> None:
                 rows.append({"set": name, "sigma": sigma, **cache[key]})
             if not args.baselines_only:
                 ours = ["pixelforge FFDNet"] + (["pixelforge FFDNet, sigma estimated"] if SETS[name] == 1 else [])
-                ours += ["pixelforge FFDNet + self-ensemble"] if SETS[name] == 1 and sigma == 25 else []  # 8x CPU
+                if sigma == 25:  # the per-sigma model; the self-ensembles (8x CPU) on the gray sets only
+                    ours += ["pixelforge FFDNet-S25 (sigma-25 model)"]
+                    ours += ["pixelforge FFDNet + self-ensemble", "pixelforge FFDNet-S25 + self-ensemble"] \
+                        if SETS[name] == 1 else []
+                ours = [method for method in ours if not args.methods or method in args.methods]
                 for method in ours:
                     rows.append({"set": name, "sigma": sigma, **run_method(method, clean, noisy, sigma)})
                 for limit in sorted({args.bm3d_images, subset or len(clean)}):
@@ -221,7 +232,8 @@ def evaluate(args) -> None:
     from pixelforge.edit.restore.weights import WEIGHTS_DIR as weights
 
     training = json.loads((weights / DENOISE_WEIGHTS / "config.json").read_text())
-    write_results("denoise", rows, time.monotonic() - start, extra={
+    subset = bool(args.sets or args.sigmas or args.methods)
+    write_results("denoise_subset" if subset else "denoise", rows, time.monotonic() - start, extra={
         "protocol": __doc__.split("Protocol: ", 1)[1].strip(), "model": training,
         "note": "CPU shared with other jobs; cpu_ms_per_megapixel is process CPU time with 1 torch thread"})
 
@@ -242,10 +254,16 @@ def main() -> None:
     parser.add_argument("--learning-rate", type=float, help="with --train: peak Adam learning rate (cosine to 1/10)")
     parser.add_argument("--warmup-steps", type=int, default=0, help="with --train: linear learning-rate warmup "
                         "(use a few hundred with --init-from: a fresh Adam's first steps are learning-rate-sized)")
+    parser.add_argument("--freeze-batch-norm", action="store_true", help="with --train: batch norm keeps its "
+                        "running statistics (fine-tuning on a narrower sigma range: batch statistics would shift)")
     parser.add_argument("--precision", choices=("fp32", "bf16"), help="with --train: bf16 pays only with AVX512-BF16")
     parser.add_argument("--bm3d-images", type=int, default=4, help="BM3D on the first N images of each set")
     parser.add_argument("--color-images", type=int, default=16,
                         help="classical methods on the first N colour images (CBSD68), for CPU time")
+    parser.add_argument("--sets", nargs="+", choices=tuple(SETS), help="evaluate these sets only (writes "
+                        "results/denoise_subset.json)")
+    parser.add_argument("--sigmas", nargs="+", type=int, choices=SIGMAS, help="these noise levels only (idem)")
+    parser.add_argument("--methods", nargs="+", choices=tuple(OURS), help="these pixelforge rows only (idem)")
     parser.add_argument("--baselines-only", action="store_true", help="only the classical methods (cached)")
     train_or_evaluate(parser, train, evaluate)
 

@@ -210,6 +210,8 @@ def _add_restore_parsers(edit_commands) -> None:
     denoise.add_argument("--sigma", type=float, help="noise level on 0..255 if known (optional: estimated from "
                                                      "the image when not given; levels above 55 are scaled into the "
                                                      "trained range)")
+    denoise.add_argument("--general-model", action="store_true",
+                         help="the general model even when --sigma has its own shipped model (25)")
     for command in (superres, denoise):
         command.add_argument("--ensemble", action="store_true",
                              help="average the network over the 8 flips and rotations (8x slower, slightly better)")

@@ -194,7 +194,8 @@ def run_edit_superres(args: Namespace) -> None:
 def run_edit_denoise(args: Namespace) -> None:
     from .edit.restore import denoise_file
 
-    result = denoise_file(args.source, args.out, sigma=args.sigma, ensemble=args.ensemble)
+    result = denoise_file(args.source, args.out, sigma=args.sigma, ensemble=args.ensemble,
+                          specialist=not args.general_model)
     print(f"{args.out}: {result.width}x{result.height} {result.mode}")
 
 

@@ -7,6 +7,10 @@ given it is estimated per channel (scikit-image's wavelet estimator: the median 
 deviation of the finest diagonal wavelet coefficients / 0.6745). Blind networks such as
 DnCNN (`model=`) ignore sigma. Above the trained range (sigma > 55) the image is scaled by
 50 / sigma, so the noise the network sees is sigma 50, and scaled back afterwards.
+
+When `sigma` equals a level that has its own shipped model (weights.DENOISE_SPECIALISTS: 25,
+fine-tuned from the general model on that level alone, as DnCNN-S is trained), that model is
+used unless `specialist=False`.
 """
 
 from __future__ import annotations
@@ -17,17 +21,19 @@ from ...errors import ConfigError
 from .convert import from_any
 from .ensemble import self_ensemble
 from .tiling import tiled
-from .weights import DENOISE_WEIGHTS, shipped
+from .weights import DENOISE_SPECIALISTS, DENOISE_WEIGHTS, shipped
 
 TRAINED_SIGMA = 55.0
 
 
 def denoise_tensor(image: torch.Tensor, sigma: float | None = None, model: torch.nn.Module | None = None,
-                   tile: int = 256, ensemble: bool = False) -> torch.Tensor:
+                   tile: int = 256, ensemble: bool = False, specialist: bool = True) -> torch.Tensor:
     """float (C, H, W) noisy, nominally in [0, 1] (values outside are fine) -> (C, H, W), not clipped."""
     if sigma is not None and not 0 <= sigma <= 255:
         raise ConfigError(f"sigma={sigma}: expected a noise standard deviation in [0, 255] (0..255 pixel scale)")
-    model = model if model is not None else shipped(DENOISE_WEIGHTS)
+    if model is None:
+        own = DENOISE_SPECIALISTS.get(sigma) if specialist and sigma is not None else None
+        model = shipped(own or DENOISE_WEIGHTS)
     channels = image[:3] if image.shape[0] == 4 else image
     takes_sigma = getattr(model, "needs_sigma", False)
     if sigma is not None:
@@ -58,13 +64,14 @@ def estimate_sigma(channel: torch.Tensor) -> float:
 
 
 def denoise(image, sigma: float | None = None, model: torch.nn.Module | None = None, tile: int = 256,
-            ensemble: bool = False):
+            ensemble: bool = False, specialist: bool = True):
     """Remove additive Gaussian noise from `image` with the shipped network (or `model`).
 
     `image` as for `superres` (PIL, numpy, tensor; the kind and mode are kept). `sigma`: the
     noise level on the 0..255 scale if known (optional: estimated when not given). Large
     images are tiled with overlap, without seams. `ensemble`: average over the 8 flips and
-    rotations of the image (8x slower, slightly better).
+    rotations of the image (8x slower, slightly better). `specialist=False`: the general model
+    even when `sigma` has its own model (see the module docstring).
     """
     pixels, back = from_any(image)
-    return back(denoise_tensor(pixels, sigma, model, tile, ensemble).clamp(0, 1))
+    return back(denoise_tensor(pixels, sigma, model, tile, ensemble, specialist).clamp(0, 1))

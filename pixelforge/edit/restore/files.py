@@ -43,8 +43,8 @@ def superres_file(source: str | Path, target: str | Path, scale: int = 2, networ
 
 
 def denoise_file(source: str | Path, target: str | Path, sigma: float | None = None,
-                 ensemble: bool = False) -> Image.Image:
+                 ensemble: bool = False, specialist: bool = True) -> Image.Image:
     """Denoise the image file SOURCE into TARGET; returns the result."""
-    result = denoise(_read(source), sigma, ensemble=ensemble)
+    result = denoise(_read(source), sigma, ensemble=ensemble, specialist=specialist)
     _write(result, target)
     return result

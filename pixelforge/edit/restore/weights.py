@@ -14,7 +14,8 @@ from ...models.restoration import NETWORKS, build_network
 
 WEIGHTS_DIR = Path(__file__).resolve().parents[2] / "weights"
 SUPERRES_NETWORKS = {"edsr": "superres_edsr", "espcn": "superres_espcn"}  # quality (the default), fast
-DENOISE_WEIGHTS = "denoise_ffdnet_gray"
+DENOISE_WEIGHTS = "denoise_ffdnet_gray"                        # the general model, sigma in [0, 55]
+DENOISE_SPECIALISTS = {25: "denoise_ffdnet_gray_sigma25"}      # per-sigma models (DnCNN-S style), by sigma
 
 
 def load_weights(folder: str | Path) -> torch.nn.Module:
