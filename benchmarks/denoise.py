@@ -9,6 +9,12 @@ Train400 with random flips/rotations, Gaussian noise sigma ~ U[0, 55] given to t
 as its noise-level input, MSE, Adam 5e-4 with cosine decay to 5e-5, bf16 autocast, one CPU
 thread; stops at STEPS or --minutes.
 
+The sigma-25 model (pixelforge/weights/denoise_ffdnet_gray_sigma25) is that model fine-tuned on
+sigma 25 alone; its config.json records the command (--init-from denoise_ffdnet_gray
+--sigma-range 25 25 --learning-rate 5e-5 --warmup-steps 200 --freeze-batch-norm ...). Subsets
+(--sets/--sigmas/--methods) write results/denoise_subset.json; its "model" field describes the
+general model only.
+
 Protocol: clean images read as 8-bit, scaled to [0, 1]; noise N(0, (sigma/255)^2) added
 with a fixed seed (torch.Generator seeded with 1000 + sigma, one draw per image in file
 order); the noisy image is not clipped or rounded (as in the DnCNN paper) except for
