@@ -72,6 +72,13 @@ RESUME_HISTORY = ("steps 0-14,500: `--train --minutes 95` (cosine decay over 14,
                   "limit stopped it at step 25,076 (0.11x); then `--train --resume --steps 36000 --minutes 60`: "
                   "stretched again to 36,000 steps (a second warm restart at 0.29x, decaying towards 0.1x); the "
                   "60-minute limit stopped it at step 34,901")
+SIGMA25_HISTORY = ("steps 0-5,459: `--train --run denoise_sigma25_run --init-from denoise_ffdnet_gray --weights "
+                   "denoise_ffdnet_gray_sigma25 --sigma-range 25 25 --learning-rate 5e-5 --warmup-steps 200 "
+                   "--freeze-batch-norm --precision fp32 --threads 2 --steps 6000 --minutes 70` (the 70-minute limit "
+                   "stopped it at step 5,459, the rate at 0.12x its peak); then the command above: the cosine schedule "
+                   "stretched to 10,000 steps (a warm restart at 0.49x), stopped by the 62-minute limit at step 8,690 "
+                   "(0.14x; a one-thread job shared the two cores for its last 22 minutes)")
+RESUME_HISTORIES = {RUN_DIR.name: RESUME_HISTORY, "denoise_sigma25_run": SIGMA25_HISTORY}
 
 
 def train(args) -> None:
@@ -99,8 +106,8 @@ def train(args) -> None:
                    command="python benchmarks/denoise.py " + " ".join(sys.argv[1:]))
     if resumed_from is not None:
         summary["resumed_from_step"] = resumed_from
-        if args.run is None:
-            summary["history"] = RESUME_HISTORY
+        if run_dir.name in RESUME_HISTORIES:
+            summary["history"] = RESUME_HISTORIES[run_dir.name]
     if initialized_from is not None:
         summary["initialized_from"] = initialized_from
     elif resumed_from is not None and run_dir != RUN_DIR:
