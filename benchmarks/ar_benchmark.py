@@ -13,8 +13,9 @@ half of test digits known, the bottom half completed 6 times).
     python benchmarks/ar_benchmark.py --model gated_pixelcnn --data mnist --data-root ../shared/datasets --minutes 110
 Results (2026-12-03, one CPU thread each, AVX2 machine, fp32; results/ar_MODEL.json): Row LSTM 88.27 nats
 (`--minutes 85`: 5,516 steps, 84 min, the cores shared with a test run for 23 min), PixelCNN 93.22
-(`--minutes 40`: 2,587 steps, 45 min); Gated PixelCNN 92.9 (2026-11-24, 2,189 steps, 74 min). Not yet
-the <= 84 target; every curve was still falling.
+(`--minutes 40`: 2,587 steps, 45 min); Gated PixelCNN 92.9 (2026-11-24, 2,189 steps, 74 min); Diagonal
+BiLSTM 97.77 (2026-12-04, `--minutes 22`, torch's 2 threads: 491 steps, half an epoch, 21 min at 25 img/s).
+Not yet the <= 84 target; every curve was still falling.
 
     python benchmarks/ar_benchmark.py --model pixelcnn_pp --data cifar10 --data-root ../shared/datasets \
         --steps 750 --num-samples 16 --completions 4 4        # colour: CIFAR-10 bits/dim
