@@ -41,7 +41,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pixelforge  # noqa: E402
 from pixelforge import DataConfig, TrainConfig  # noqa: E402
-from pixelforge.data import binarize_fixed  # noqa: E402
 from pixelforge.edit import completion_grid, occlusion_mask  # noqa: E402
 from pixelforge.images import save_image_grid  # noqa: E402
 from pixelforge.metrics import evaluate_nll  # noqa: E402
@@ -75,8 +74,7 @@ def steps_for_minutes(name: str, minutes: float, batch_size: int, test) -> int:
     torch.manual_seed(0)
     model = pixelforge.create_model(name, image_size=test.image_size[0], channels=test.channels, **SETUPS[name])
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
-    x = test.batch(torch.arange(batch_size))[0]
-    x = binarize_fixed(x) if model.input_kind == "binary" else x
+    x = prepare_eval_images(model, test)[0][:batch_size]  # as the model sees them (MNIST: binarized)
     timings = []
     for _ in range(6):
         started = time.perf_counter()
