@@ -10,8 +10,11 @@ as its noise-level input, MSE, Adam 5e-4 with cosine decay to 5e-5, bf16 autocas
 thread; stops at STEPS or --minutes.
 
 The sigma-25 model (pixelforge/weights/denoise_ffdnet_gray_sigma25) is that model fine-tuned on
-sigma 25 alone; its config.json records the command (--init-from denoise_ffdnet_gray
---sigma-range 25 25 --learning-rate 5e-5 --warmup-steps 200 --freeze-batch-norm ...). Subsets
+sigma 25 alone (--init-from denoise_ffdnet_gray --sigma-range 25 25 --learning-rate 5e-5
+--warmup-steps 200 --freeze-batch-norm ...), then fine-tuned again on 100x100 patches, 8 per step
+(--init-from denoise_ffdnet_gray_sigma25 --patch-size 100 --batch-size 8 ...): 50x50 patches are
+smaller than the network's 62-pixel receptive field, so every training pixel saw the zero padding.
+Its config.json records each stage's command under provenance / initialized_from. Subsets
 (--sets/--sigmas/--methods) write results/denoise_subset.json; its "model" field describes the
 general model only.
 
@@ -83,13 +86,15 @@ RESUME_HISTORIES = {RUN_DIR.name: RESUME_HISTORY, "denoise_sigma25_run": SIGMA25
 
 def train(args) -> None:
     torch.set_num_threads(args.threads)
-    images = read_luma_folder(DATA / "Train400", SETTINGS.patch_size)
     model = FFDNet(DEPTH, WIDTH)
     low, high = args.sigma_range or (SETTINGS.sigma_min, SETTINGS.sigma_max)
     settings = dataclasses.replace(SETTINGS, steps=args.steps or SETTINGS.steps, sigma_min=low, sigma_max=high,
                                    learning_rate=args.learning_rate or SETTINGS.learning_rate,
                                    warmup_steps=args.warmup_steps, freeze_batch_norm=args.freeze_batch_norm,
-                                   precision=args.precision or SETTINGS.precision)
+                                   precision=args.precision or SETTINGS.precision,
+                                   patch_size=args.patch_size or SETTINGS.patch_size,
+                                   batch_size=args.batch_size or SETTINGS.batch_size)
+    images = read_luma_folder(DATA / "Train400", settings.patch_size)
     run_dir = RUN_DIR if args.run is None else RUN_DIR.parent / args.run
     resumed_from = latest_checkpoint_step(run_dir) if args.resume else None
     initialized_from = None
@@ -121,11 +126,11 @@ BASELINE_CACHE = Path(__file__).resolve().parent / "cache" / "denoise_baselines.
 SETS = {"BSD68": 1, "Set12": 1, "CBSD68": 3}
 
 
-def noisy_set(name: str, sigma: int) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
-    """(clean, noisy) float64 (C, H, W) lists; noise from a generator seeded 1000 + sigma."""
+def noisy_set(name: str, sigma: int, seed: int | None = None) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+    """(clean, noisy) float64 (C, H, W) lists; noise from a generator seeded `seed` (default 1000 + sigma)."""
     from pixelforge.images import read_image_uint8
 
-    generator = torch.Generator().manual_seed(1000 + sigma)
+    generator = torch.Generator().manual_seed(1000 + sigma if seed is None else seed)
     files = sorted((DATA / name).glob("*.png"))
     clean = [read_image_uint8(file, channels=SETS[name]).double() / 255 for file in files]
     noisy = [image + sigma / 255 * torch.randn(image.shape, generator=generator, dtype=torch.float64)
@@ -269,6 +274,11 @@ def main() -> None:
                         "(use a few hundred with --init-from: a fresh Adam's first steps are learning-rate-sized)")
     parser.add_argument("--freeze-batch-norm", action="store_true", help="with --train: batch norm keeps its "
                         "running statistics (fine-tuning on a narrower sigma range: batch statistics would shift)")
+    parser.add_argument("--patch-size", type=int, help=f"with --train: training patch side (default: "
+                        f"{SETTINGS.patch_size}; the network sees half of it, so its 62-pixel receptive field "
+                        "fits inside a patch of 70 or more)")
+    parser.add_argument("--batch-size", type=int, help=f"with --train: patches per step (default: "
+                        f"{SETTINGS.batch_size})")
     parser.add_argument("--precision", choices=("fp32", "bf16"), help="with --train: bf16 pays only with AVX512-BF16")
     parser.add_argument("--bm3d-images", type=int, default=4, help="BM3D on the first N images of each set")
     parser.add_argument("--color-images", type=int, default=16,
