@@ -69,10 +69,10 @@ SETUPS = {
 }
 
 
-def steps_for_minutes(name: str, minutes: float, batch_size: int, test) -> int:
+def steps_for_minutes(name: str, options: dict, minutes: float, batch_size: int, test) -> int:
     """Training steps that fit in `minutes`, from the time of a few steps on a batch of test images."""
     torch.manual_seed(0)
-    model = pixelforge.create_model(name, image_size=test.image_size[0], channels=test.channels, **SETUPS[name])
+    model = pixelforge.create_model(name, image_size=test.image_size[0], channels=test.channels, **options)
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
     x = prepare_eval_images(model, test)[0][:batch_size]  # as the model sees them (MNIST: binarized)
     timings = []
@@ -103,21 +103,38 @@ def save_pictures(model, test, name: str, results: Path, num_samples: int,
     return [str(path) for path in written]
 
 
+def model_options(args: argparse.Namespace) -> dict:
+    """SETUPS[model] with the --set KEY=VALUE overrides (integers, floats or text)."""
+    options = dict(SETUPS[args.model])
+    for item in args.set:
+        key, sep, text = item.partition("=")
+        if not sep:
+            raise SystemExit(f"--set {item!r}: expected KEY=VALUE, e.g. num_layers=7")
+        for kind in (int, float, str):
+            try:
+                options[key] = kind(text)
+                break
+            except ValueError:
+                continue
+    return options
+
+
 def run(args: argparse.Namespace) -> dict:
     name = args.model
+    options = model_options(args)
     test = pixelforge.load_dataset(args.data, split="test", data_root=args.data_root)
-    steps = args.steps or steps_for_minutes(name, args.minutes, args.batch_size, test)
+    steps = args.steps or steps_for_minutes(name, options, args.minutes, args.batch_size, test)
     config = TrainConfig(steps=steps, batch_size=args.batch_size, learning_rate=args.lr, lr_schedule="cosine",
                          warmup_steps=min(500, steps // 10), ema_decay=0.999 if steps >= 2000 else 0.0,
                          log_every=100, sample_every=0, checkpoint_every=max(steps // 5, 1), seed=args.seed,
                          num_grid_samples=args.num_samples)
     data = DataConfig(source=args.data, split="train", data_root=args.data_root)
     run_dir = Path(args.out) / name
-    trained = pixelforge.train(name, data, run_dir, config, SETUPS[name], resume=args.resume)
+    trained = pixelforge.train(name, data, run_dir, config, options, resume=args.resume)
     model = pixelforge.load(run_dir)
     result = evaluate_nll(model, test, batch_size=100, limit=args.limit)
     result["protocol"].update({
-        "model": name, "model_config": SETUPS[name], "training_steps": steps, "batch_size": args.batch_size,
+        "model": name, "model_config": options, "training_steps": steps, "batch_size": args.batch_size,
         "training": "exact NLL, AdamW with warm-up and cosine decay, dynamic binarization of every batch"
                     + (", EMA 0.999 weights evaluated" if config.ema_decay else ""),
         "train_wall_seconds": round(trained.wall_seconds, 1),
@@ -134,6 +151,8 @@ def main() -> None:
     budget = parser.add_mutually_exclusive_group()
     budget.add_argument("--minutes", type=float, default=110.0, help="training time budget (default: 110)")
     budget.add_argument("--steps", type=int, help="training steps (instead of --minutes)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="change one of the model's SETUPS options, e.g. --set num_layers=7 (recorded in the JSON)")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--seed", type=int, default=0)

@@ -89,14 +89,15 @@ def train(setup: dict, args, run_dir: Path) -> dict:
     started = time.perf_counter()
     try:
         result = pixelforge.train("ddpm", data, run_dir, config, setup["overrides"], resume=args.resume,
-                                  callbacks=callbacks)
+                                  callbacks=callbacks, init_from=args.init_from)
         done, losses = result.steps, result.final_losses
     except BudgetReached as stop:
         done, losses = int(str(stop)), {}
     wall = time.perf_counter() - started
     summary = {"steps": done, "planned_steps": steps, "minutes_budget": args.minutes, "train_wall_seconds": round(wall, 1),
                "steps_per_second": round(done / wall, 3) if not args.resume else None,
-               "batch_size": config.batch_size, "training_options": settings, "final_losses": losses}
+               "batch_size": config.batch_size, "training_options": settings, "final_losses": losses,
+               "init_from": args.init_from}
     (run_dir / "benchmark_training.json").write_text(json.dumps(summary, indent=2))
     return summary
 
@@ -196,6 +197,8 @@ def main() -> None:
     parser.add_argument("--steps", type=int, help="training steps (default: the setup's)")
     parser.add_argument("--minutes", type=float, help="stop training after this many minutes (checkpointed)")
     parser.add_argument("--batch-size", type=int, help="training batch (default: the setup's)")
+    parser.add_argument("--init-from", metavar="WEIGHTS", help="train: start from these weights (e.g. the shipped "
+                        "pixelforge/weights/ddpm_mnist) with a fresh optimizer and schedule: more training")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--precision", default="fp32", choices=["fp32", "bf16", "fp16"], help="bf16 on a GPU")
     parser.add_argument("--fid-steps", type=int, default=100, help="DDIM steps of the headline FID")

@@ -51,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int)
     train.add_argument("--device", help="auto (default), cpu, cuda, cuda:N")
     train.add_argument("--resume", action="store_true", help="continue from the run folder's latest checkpoint")
+    train.add_argument("--init-from", metavar="WEIGHTS", help="start from these saved weights (a weights, checkpoint "
+                       "or run folder of the same model and options) with a fresh optimizer: fine-tuning")
     train.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
                        help="model options, e.g. --set latent_dim=16 likelihood=logistic")
     train.add_argument("--train", nargs="*", default=[], metavar="KEY=VALUE", dest="train_options",

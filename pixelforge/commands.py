@@ -56,7 +56,8 @@ def run_train(args: Namespace) -> None:
         data = DataConfig(source=args.data or "embedded-mnist", split=args.split, image_size=args.image_size,
                           channels=args.channels, data_root=args.data_root, skip_unreadable=args.skip_unreadable,
                           augment=args.augment)
-    result = train(args.model, data, args.out, TrainConfig(**train_options), model_overrides, resume=args.resume)
+    result = train(args.model, data, args.out, TrainConfig(**train_options), model_overrides, resume=args.resume,
+                   init_from=args.init_from)
     if rank_zero():
         losses = ", ".join(f"{k} {v:.4f}" for k, v in result.final_losses.items())
         print(f"trained {args.model} for {result.steps} steps ({result.images_per_second:.0f} images/s); "

@@ -47,21 +47,49 @@ def _check_learning_rate(model: PixelforgeModel, config: TrainConfig) -> None:
                           f"lr_generator=1e-4): learning_rate={config.learning_rate} (--lr) would be ignored")
 
 
+def initialize_from(network: PixelforgeModel, source: str | Path) -> dict:
+    """Copy the weights saved in `source` into `network` (same model, same shapes); returns the record of
+    where they came from (nesting the source's own record when it was itself initialized from weights)."""
+    from .export import load_exported
+
+    saved = load_exported(source)
+    if saved.registered_name != network.registered_name:
+        raise ConfigError(f"init_from={source}: it holds a {saved.registered_name!r} model, not "
+                          f"{network.registered_name!r}")
+    try:
+        network.load_state_dict(saved.state_dict())
+    except RuntimeError as error:
+        first_line = str(error).splitlines()[1].strip() if len(str(error).splitlines()) > 1 else str(error)
+        raise ConfigError(f"init_from={source}: its weights do not fit the {network.registered_name} being trained "
+                          f"(use the same model options as the saved model): {first_line}") from None
+    config = saved.checkpoint_config
+    record = {"path": str(source), "model_config": config["model"]["config"],
+              "step": config.get("exported", {}).get("step", config.get("step")),
+              "evaluation": config.get("evaluation", {})}
+    if "initialized_from" in config:
+        record["initialized_from"] = config["initialized_from"]
+    return record
+
+
 def train(model: str, data: DataConfig | str | None = None, run_dir: str | Path = "runs/run",
           config: TrainConfig | None = None, model_overrides: dict | None = None, resume: bool = False,
-          callbacks: list[StepCallback] | None = None, dataset: ImageDataset | None = None) -> TrainResult:
+          callbacks: list[StepCallback] | None = None, dataset: ImageDataset | None = None,
+          init_from: str | Path | None = None) -> TrainResult:
     """Train registered model `model` on `data` into `run_dir`; returns losses, speed and the checkpoint.
 
     `data` defaults to the embedded MNIST. With `resume=True` and a checkpoint in `run_dir`,
     the model, data and training configs come from that checkpoint (a given `config` may only
     raise `steps`; a given `data` must name the same source), and training continues exactly
-    where it stopped.
+    where it stopped. `init_from` (a weights, checkpoint or run folder of the same model) starts a
+    new run from those weights (the EMA ones where saved) with a fresh optimizer and schedule:
+    fine-tuning, or more training of shipped weights. The checkpoints record where they came from; a
+    resumed run continues from its checkpoint and ignores `init_from`.
     """
     given_data = data
     data = "embedded-mnist" if data is None else data
     data_config = data if isinstance(data, DataConfig) else DataConfig(source=str(data))
     config = config or TrainConfig()
-    checkpoint_dir = None
+    checkpoint_dir, initialized_from = None, None
     if resume and (Path(run_dir) / "checkpoints" / "latest").is_file():
         checkpoint_dir = resolve_checkpoint(run_dir)
         saved = read_config(checkpoint_dir)
@@ -74,11 +102,15 @@ def train(model: str, data: DataConfig | str | None = None, run_dir: str | Path 
         data_config = saved_data
         config = dataclasses.replace(TrainConfig(**saved["training"]), steps=config.steps)
         model_overrides = saved["model"]["config"]
+        initialized_from = saved.get("initialized_from")
     dataset = dataset if dataset is not None else load_training_data(data_config)
     seed_everything(config.seed)
     network = _build_model(model, dataset, dict(model_overrides or {}))
     _check_learning_rate(network, config)
+    if init_from is not None and checkpoint_dir is None:
+        initialized_from = initialize_from(network, init_from)
     trainer = Trainer(network, dataset, run_dir, config, data_config, callbacks)
+    trainer.initialized_from = initialized_from
     if checkpoint_dir is not None:
         trainer.restore(checkpoint_dir)
     return trainer.fit()

@@ -67,6 +67,8 @@ def export_model(checkpoint: str | Path, out: str | Path, fp16: bool = False, we
                   "from": str(source), "step": saved.get("step"), "weights": weights,
                   "dtype": "float16" if fp16 else "float32", "omitted_prefixes": omitted},
               "data": saved.get("data", {}), "evaluation": {**saved.get("evaluation", {}), **(recorded_metrics(results) if results else {})}}
+    if "initialized_from" in saved:
+        header["initialized_from"] = saved["initialized_from"]
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp-{uuid.uuid4().hex[:8]}")
     tmp.mkdir()

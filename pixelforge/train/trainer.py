@@ -99,6 +99,7 @@ class Trainer:
         self.step, self.epoch, self.position, self.skipped_steps = 0, 0, 0, 0
         self._order, self._order_epoch = torch.empty(0, dtype=torch.long), -1
         self.last_checkpoint: Path | None = None
+        self.initialized_from: dict | None = None  # set by train(init_from=...): the weights it started from
         self.network = self._wrap(model)
         self.generative = isinstance(model, GenerativeModel)
 
@@ -289,6 +290,7 @@ class Trainer:
                      "binarization": "dynamic" if self.binarize else "none"},
             "training": dataclasses.asdict(self.config),
             "world_size": self.world.size,
+            **({"initialized_from": self.initialized_from} if self.initialized_from else {}),
         }
 
     def save_checkpoint(self) -> None:
