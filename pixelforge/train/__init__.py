@@ -14,6 +14,8 @@ from ..runtime import seed_everything
 from .checkpoint import load, read_config, resolve_checkpoint, save_model
 from .trainer import StepCallback, Trainer, TrainResult
 
+DATA_SHAPE_OPTIONS = ("image_size", "channels", "num_classes")  # set by the training data, not inherited
+
 __all__ = ["train", "Trainer", "TrainResult", "load", "save_model", "load_training_data"]
 
 
@@ -81,7 +83,8 @@ def train(model: str, data: DataConfig | str | None = None, run_dir: str | Path 
     the model, data and training configs come from that checkpoint (a given `config` may only
     raise `steps`; a given `data` must name the same source), and training continues exactly
     where it stopped. `init_from` (a weights, checkpoint or run folder of the same model) starts a
-    new run from those weights (the EMA ones where saved) with a fresh optimizer and schedule:
+    new run from those weights (the EMA ones where saved), and with that model's options unless
+    `model_overrides` changes them, with a fresh optimizer and schedule:
     fine-tuning, or more training of shipped weights. The checkpoints record where they came from; a
     resumed run continues from its checkpoint and ignores `init_from`.
     """
@@ -103,6 +106,10 @@ def train(model: str, data: DataConfig | str | None = None, run_dir: str | Path 
         config = dataclasses.replace(TrainConfig(**saved["training"]), steps=config.steps)
         model_overrides = saved["model"]["config"]
         initialized_from = saved.get("initialized_from")
+    if init_from is not None and checkpoint_dir is None:  # the saved model's options, under the given ones
+        inherited = read_config(resolve_checkpoint(init_from))["model"]["config"]
+        model_overrides = {**{k: v for k, v in inherited.items() if k not in DATA_SHAPE_OPTIONS},
+                           **(model_overrides or {})}
     dataset = dataset if dataset is not None else load_training_data(data_config)
     seed_everything(config.seed)
     network = _build_model(model, dataset, dict(model_overrides or {}))

@@ -78,8 +78,9 @@ def test_weights_of_another_shape_or_model_are_refused(tmp_path, source_run, sma
 
 def test_cli_init_from(tmp_path, source_run, capsys):
     run_dir = tmp_path / "cli"
+    # the model's options come from the saved weights
     assert main(["train", "vae", "--out", str(run_dir), "--steps", "2", "--batch-size", "16",
-                 "--init-from", str(source_run), "--set", "architecture=mlp", "width=4", "latent_dim=4"]) == 0
+                 "--init-from", str(source_run)]) == 0
     assert pixelforge.load(run_dir).checkpoint_config["initialized_from"]["path"] == str(source_run)
     assert main(["train", "vae", "--out", str(tmp_path / "bad"), "--steps", "2",
                  "--init-from", str(tmp_path / "missing")]) != 0
