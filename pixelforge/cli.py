@@ -80,7 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="with --interpolate: images between the two ends of a row (default: 6)")
     sample.add_argument("--method", choices=("slerp", "lerp"),
                         help="with --interpolate: spherical (default) or linear interpolation")
-    sample.add_argument("--sampler", choices=("ddpm", "ddim"), help="diffusion models: ancestral or DDIM")
+    sample.add_argument("--sampler", choices=("ddpm", "ddim", "dpm++"),
+                        help="diffusion models: ancestral, DDIM or DPM-Solver++(2M) (fewest steps)")
     sample.add_argument("--sampling-steps", type=int, help="diffusion models: denoising steps (default: the config's)")
     sample.add_argument("--eta", type=float, help="diffusion models: DDIM noise (0 = deterministic)")
     sample.add_argument("--guidance", type=float, help="conditional diffusion models: classifier-free guidance scale")

@@ -54,7 +54,8 @@ def test_a_resumed_run_equals_an_uninterrupted_one(run, tmp_path):
 
 
 @pytest.mark.parametrize("options", [[], ["--sampler", "ddpm"], ["--sampler", "ddim", "--sampling-steps", "3",
-                                                                  "--eta", "0.5"]])
+                                                                  "--eta", "0.5"],
+                                     ["--sampler", "dpm++", "--sampling-steps", "4"]])
 def test_sampling_with_each_sampler(run, tmp_path, options):
     grid = tmp_path / "grid.png"
     assert main(["sample", str(run), "--num-samples", "4", "--nrow", "4", "--out", str(grid), *options]) == 0

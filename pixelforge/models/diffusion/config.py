@@ -10,7 +10,7 @@ from ..base import ImageSpec
 SCHEDULES = ("linear", "cosine")
 PREDICTIONS = ("epsilon", "v")
 VARIANCES = ("beta", "posterior")
-SAMPLERS = ("ddpm", "ddim")
+SAMPLERS = ("ddpm", "ddim", "dpm++")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -30,7 +30,7 @@ class DiffusionConfig(ImageSpec):
     label_dropout: float = 0.1         # training: a label is replaced by the null class with this probability
     guidance_scale: float = 1.0        # sampling: eps_null + scale·(eps_label - eps_null); 1 = plain conditional
     # --- defaults of sample() and log_prob() --------------------------------------------------------
-    sampler: str = "ddim"              # "ddpm" (ancestral) or "ddim" (Song et al. 2021)
+    sampler: str = "ddim"              # "ddpm" (ancestral), "ddim" (Song et al. 2021) or "dpm++" (DPM-Solver++(2M))
     sampling_steps: int = 25           # steps of the default sampler (at most num_timesteps)
     eta: float = 0.0                   # DDIM noise: 0 deterministic, 1 ancestral-like
     bound_timesteps: int = 0           # KL terms evaluated by log_prob: 0 = all T (exact bound), K = unbiased estimate

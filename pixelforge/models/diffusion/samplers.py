@@ -26,6 +26,25 @@ def timestep_sequence(num_timesteps: int, steps: int, start: int | None = None) 
     return list(dict.fromkeys(values))  # distinct, order kept
 
 
+def _log_snr_half(ab: Tensor) -> Tensor:
+    """lambda = log(alpha / sigma) = log(ab / (1 - ab)) / 2, the solver's time variable."""
+    return 0.5 * (torch.log(ab) - torch.log1p(-ab))
+
+
+def log_snr_timesteps(alpha_bar: Tensor, steps: int) -> list[int]:
+    """About `steps` timesteps from T-1 down to 0, evenly spread in lambda = log(alpha/sigma) (each the
+    integer timestep nearest its target; duplicates dropped): DPM-Solver's spacing for small images
+    (Lu et al. 2022, "logSNR"), where t-even steps leave the last, largest lambda jump too coarse."""
+    if not 1 <= steps <= len(alpha_bar):
+        raise ConfigError(f"steps={steps}: expected 1..{len(alpha_bar)} (the timesteps available)")
+    if steps == 1:
+        return [len(alpha_bar) - 1]
+    lam = _log_snr_half(alpha_bar.double())
+    targets = torch.linspace(float(lam[-1]), float(lam[0]), steps, dtype=torch.float64)
+    nearest = (lam[None, :] - targets[:, None]).abs().argmin(dim=1).tolist()
+    return list(dict.fromkeys(nearest))
+
+
 def _levels(alpha_bar: Tensor, t: int, s: int | None, like: Tensor) -> tuple[Tensor, Tensor]:
     """(ab_t, ab_s) as 0-d tensors in like's dtype; s None is the data (ab = 1)."""
     ab_t = alpha_bar[t].to(like.device, like.dtype)
@@ -90,6 +109,29 @@ def ddim_sample(denoise: Denoiser, alpha_bar: Tensor, timesteps: list[int], x_t:
     """DDIM sampling over `timesteps` (any number); with eta = 0 a deterministic map of x_t."""
     for t, s in _pairs(timesteps):
         x_t = ddim_step(denoise, alpha_bar, t, s, x_t, eta, generator, clip)
+    return x_t
+
+
+@torch.no_grad()
+def dpm_solver_sample(denoise: Denoiser, alpha_bar: Tensor, timesteps: list[int], x_t: Tensor,
+                      clip: bool = True) -> Tensor:
+    """DPM-Solver++(2M) (Lu et al. 2022, "DPM-Solver++", algorithm 2): the probability-flow ODE solved in
+    lambda = log(alpha/sigma) with the data prediction, second order from the previous step's x0_hat.
+
+    Step t -> s with h = lambda_s - lambda_t: x_s = (sigma_s/sigma_t)·x_t - alpha_s·(e^-h - 1)·D, where
+    D = x0_hat (first step: this is DDIM) or x0_hat + (x0_hat - x0_prev)·h/(2·h_prev). The last step,
+    onto the data, returns x0_hat (first order). Deterministic: the same x_t gives the same image.
+    """
+    previous_x0, previous_h = None, None
+    for t, s in _pairs(timesteps):
+        ab_t, ab_s = _levels(alpha_bar, t, s, x_t)
+        x0, _ = _denoise(denoise, x_t, t, ab_t, clip)
+        if s is None:
+            return x0
+        h = _log_snr_half(ab_s) - _log_snr_half(ab_t)
+        direction = x0 if previous_x0 is None else x0 + (x0 - previous_x0) * (h / (2 * previous_h))
+        x_t = ((1 - ab_s) / (1 - ab_t)).sqrt() * x_t - ab_s.sqrt() * torch.expm1(-h) * direction
+        previous_x0, previous_h = x0, h
     return x_t
 
 
