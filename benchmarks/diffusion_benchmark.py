@@ -14,7 +14,8 @@ CIFAR-10 <= 10 with a GPU.
 `--minutes M` stops training after M minutes (checkpointing first) instead of after --steps.
 The evaluated weights are the EMA weights at the last step. FID uses DDIM (eta 0) with
 --fid-steps steps; the domain FID (28x28 sets) is computed on the same samples. The sweep
-repeats FID for each of --sweep steps with --sweep-samples samples and times the sampling.
+repeats FID for each of --sweep steps with --sweep-samples samples and times the sampling, for each
+of --sweep-samplers (ddim; ddim,dpm++ adds DPM-Solver++(2M) as a second line of the plot).
 `--phase eval` does both; `--phase fid` and `--phase sweep` do one each (run them as two
 processes on two cores); they write diffusion_<setup>.json and diffusion_<setup>_ddim_steps.json.
 """
@@ -102,25 +103,26 @@ def train(setup: dict, args, run_dir: Path) -> dict:
     return summary
 
 
-def sample_with(model, count: int, steps: int, batch_size: int, seed: int = 0):
-    """`count` DDIM (eta 0) samples in batches, float32 in [-1, 1]."""
+def sample_with(model, count: int, steps: int, batch_size: int, seed: int = 0, sampler: str = "ddim"):
+    """`count` samples in batches (DDIM with eta 0, or DPM-Solver++), float32 in [-1, 1]."""
     generator = pixelforge.make_generator(seed, model.device)
     for start in range(0, count, batch_size):
-        yield model.sample(min(batch_size, count - start), generator=generator, sampler="ddim", steps=steps, eta=0.0)
+        yield model.sample(min(batch_size, count - start), generator=generator, sampler=sampler, steps=steps, eta=0.0)
 
 
-def fid_at(model, real, extractor, count: int, steps: int, batch_size: int) -> tuple[dict, torch.Tensor]:
-    """(FID of `count` DDIM samples at `steps` steps, the samples); sampling is timed apart from the features."""
+def fid_at(model, real, extractor, count: int, steps: int, batch_size: int,
+           sampler: str = "ddim") -> tuple[dict, torch.Tensor]:
+    """(FID of `count` samples at `steps` steps, the samples); sampling is timed apart from the features."""
     started = time.perf_counter()
-    images = torch.cat(list(sample_with(model, count, steps, batch_size)))
+    images = torch.cat(list(sample_with(model, count, steps, batch_size, sampler=sampler)))
     if images.is_cuda:
         torch.cuda.synchronize()
     seconds = time.perf_counter() - started
     fake = compute_features(iter(images.split(100)), extractor, limit=count, progress=False)
-    fake.description["source"] = f"DDIM {steps} steps, eta 0"
+    fake.description["source"] = f"DDIM {steps} steps, eta 0" if sampler == "ddim" else f"{sampler} {steps} steps"
     result = compute_fid(real, fake)
-    result["protocol"]["sampling"] = {"sampler": "ddim", "steps": steps, "eta": 0.0, "num_samples": count,
-                                      "seed": 0, "batch_size": batch_size}
+    result["protocol"]["sampling"] = {"sampler": sampler, "steps": steps, "num_samples": count, "seed": 0,
+                                      "batch_size": batch_size, **({"eta": 0.0} if sampler == "ddim" else {})}
     result["sampling_images_per_second"] = count / seconds
     return result, images
 
@@ -131,15 +133,23 @@ def plot_sweep(rows: list[dict], path: Path, title: str) -> Path:
     import matplotlib.pyplot as plt
 
     figure, left = plt.subplots(figsize=(6, 4))
-    steps = [row["steps"] for row in rows]
-    left.plot(steps, [row["fid"] for row in rows], "o-", color="tab:blue")
-    left.set_xscale("log")
-    left.set_xlabel("DDIM steps (eta = 0)")
-    left.set_ylabel("Inception FID", color="tab:blue")
     right = left.twinx()
-    right.plot(steps, [row["images_per_second"] for row in rows], "s--", color="tab:orange")
+    samplers = list(dict.fromkeys(row.get("sampler", "ddim") for row in rows))
+    for sampler, line in zip(samplers, ("-", ":")):
+        mine = [row for row in rows if row.get("sampler", "ddim") == sampler]
+        steps = [row["steps"] for row in mine]
+        name = "DDIM (eta 0)" if sampler == "ddim" else "DPM-Solver++(2M)" if sampler == "dpm++" else sampler
+        left.plot(steps, [row["fid"] for row in mine], "o" + line, color="tab:blue", label=f"FID, {name}")
+        right.plot(steps, [row["images_per_second"] for row in mine], "s" + line, color="tab:orange",
+                   label=f"images/s, {name}")
+    left.set_xscale("log")
+    left.set_xlabel("sampling steps")
+    left.set_ylabel("Inception FID", color="tab:blue")
     right.set_yscale("log")
     right.set_ylabel("sampling images/s", color="tab:orange")
+    if len(samplers) > 1:
+        handles = left.get_legend_handles_labels()[0] + right.get_legend_handles_labels()[0]
+        left.legend(handles=handles, fontsize=7, loc="upper center")
     left.set_title(title)
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -177,16 +187,16 @@ def evaluate_fid(setup: dict, args, run_dir: Path, results_dir: Path) -> list[di
 
 
 def evaluate_sweep(setup: dict, args, run_dir: Path, results_dir: Path) -> list[dict]:
-    """FID and sampling speed at each of --sweep DDIM step counts, and the plot."""
+    """FID and sampling speed at each of --sweep step counts for each of --sweep-samplers, and the plot."""
     model, _, extractor, real = load_for_eval(setup, args, run_dir)
     sweep = []
-    for steps in args.sweep:
-        result, _ = fid_at(model, real, extractor, args.sweep_samples, steps, args.batch)
-        sweep.append({"steps": steps, "fid": result["value"], "images_per_second": result["sampling_images_per_second"],
+    for sampler, steps in ((sampler, steps) for sampler in args.sweep_samplers for steps in args.sweep):
+        result, _ = fid_at(model, real, extractor, args.sweep_samples, steps, args.batch, sampler)
+        sweep.append({"sampler": sampler, "steps": steps, "fid": result["value"], "images_per_second": result["sampling_images_per_second"],
                       "num_samples": args.sweep_samples, "num_real": len(real), "protocol": result["protocol"]})
         print(json.dumps({key: value for key, value in sweep[-1].items() if key != "protocol"}), flush=True)
     plot_sweep(sweep, results_dir / f"diffusion_{args.setup}_fid_vs_steps.png",
-               f"DDPM on {setup['dataset']}: FID ({args.sweep_samples} samples) and sampling speed vs DDIM steps")
+               f"DDPM on {setup['dataset']}: FID ({args.sweep_samples} samples) and speed vs steps")
     return sweep
 
 
@@ -203,6 +213,8 @@ def main() -> None:
     parser.add_argument("--precision", default="fp32", choices=["fp32", "bf16", "fp16"], help="bf16 on a GPU")
     parser.add_argument("--fid-steps", type=int, default=100, help="DDIM steps of the headline FID")
     parser.add_argument("--sweep", type=lambda text: [int(v) for v in text.split(",")], default=[10, 25, 50, 100, 250])
+    parser.add_argument("--sweep-samplers", type=lambda text: text.split(","), default=["ddim"],
+                        help="samplers of the sweep, e.g. ddim,dpm++ (default: ddim)")
     parser.add_argument("--sweep-samples", type=int, default=10_000, help="samples per sweep point (FID is "
                         "biased upwards below 10k: compare sweep points with each other, not with the headline)")
     parser.add_argument("--bound-images", type=int, help="test images for the bits/dim bound (default: all)")
@@ -233,7 +245,7 @@ def main() -> None:
         started = time.perf_counter()
     if args.phase in ("eval", "all", "sweep"):
         sweep = evaluate_sweep(setup, args, run_dir, results_dir)
-        print_table(sweep, ["steps", "fid", "images_per_second", "num_samples"])
+        print_table(sweep, ["sampler", "steps", "fid", "images_per_second", "num_samples"])
         path = write_results(f"diffusion_{args.setup}_ddim_steps", sweep, time.perf_counter() - started,
                              {"model_protocol": protocol}, directory=results_dir)
         print(f"written: {path}")
