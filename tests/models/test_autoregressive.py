@@ -78,6 +78,17 @@ def test_diagonal_bilstm_sees_the_whole_past_in_one_layer_but_the_last_pixel_of_
     assert torch.equal(past & ~depends, unseen)
 
 
+def test_the_two_directions_run_together_give_each_direction_alone():
+    from pixelforge.models.autoregressive.pixelrnn import DiagonalBiLSTMLayer, diagonal_pair
+
+    torch.manual_seed(0)
+    layer = DiagonalBiLSTMLayer(4, 1).double()
+    x = torch.randn(3, 8, 6, 5, dtype=torch.float64)
+    first, second = diagonal_pair(layer.left_to_right, layer.right_to_left, x, x.flip(3))
+    assert torch.allclose(first, layer.left_to_right(x), atol=1e-12, rtol=0)
+    assert torch.allclose(second, layer.right_to_left(x.flip(3)), atol=1e-12, rtol=0)
+
+
 def test_gated_pixelcnn_has_no_blind_spot_where_pixelcnn_has_one():
     # pixel (5, 1) and input (4, 3), up and to the right: PixelCNN's stacked 3x3 masks never reach it
     settings = {"likelihood": "softmax", "num_layers": 3, "first_kernel_size": 3}
