@@ -61,9 +61,10 @@ def initialize_from(network: PixelforgeModel, source: str | Path) -> dict:
     try:
         network.load_state_dict(saved.state_dict())
     except RuntimeError as error:
-        first_line = str(error).splitlines()[1].strip() if len(str(error).splitlines()) > 1 else str(error)
+        lines = str(error).splitlines()  # "Error(s) in loading state_dict ...:", then one line per mismatch
+        detail = lines[1].strip() if len(lines) > 1 else str(error)
         raise ConfigError(f"init_from={source}: its weights do not fit the {network.registered_name} being trained "
-                          f"(use the same model options as the saved model): {first_line}") from None
+                          f"(use the same model options as the saved model): {detail}") from None
     config = saved.checkpoint_config
     record = {"path": str(source), "model_config": config["model"]["config"],
               "step": config.get("exported", {}).get("step", config.get("step")),
