@@ -46,7 +46,9 @@ from pixelforge import DataConfig, TrainConfig  # noqa: E402
 from pixelforge.edit import completion_grid, occlusion_mask  # noqa: E402
 from pixelforge.images import save_image_grid  # noqa: E402
 from pixelforge.metrics import evaluate_nll  # noqa: E402
+from pixelforge.config import parse_overrides  # noqa: E402
 from pixelforge.metrics.likelihood import prepare_eval_images  # noqa: E402
+from pixelforge.registry import model_config_class  # noqa: E402
 
 from common import RESULTS, print_table, write_results  # noqa: E402
 
@@ -106,19 +108,8 @@ def save_pictures(model, test, name: str, results: Path, num_samples: int,
 
 
 def model_options(args: argparse.Namespace) -> dict:
-    """SETUPS[model] with the --set KEY=VALUE overrides (integers, floats or text)."""
-    options = dict(SETUPS[args.model])
-    for item in args.set:
-        key, sep, text = item.partition("=")
-        if not sep:
-            raise SystemExit(f"--set {item!r}: expected KEY=VALUE, e.g. num_layers=7")
-        for kind in (int, float, str):
-            try:
-                options[key] = kind(text)
-                break
-            except ValueError:
-                continue
-    return options
+    """SETUPS[model] with the --set KEY=VALUE overrides, typed and checked against the model's config."""
+    return {**SETUPS[args.model], **parse_overrides(args.set, model_config_class(args.model))}
 
 
 def run(args: argparse.Namespace) -> dict:

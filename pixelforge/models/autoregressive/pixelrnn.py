@@ -99,8 +99,8 @@ class DiagonalLSTM(nn.Module):
 def diagonal_pair(first: DiagonalLSTM, second: DiagonalLSTM, x_first: Tensor,
                   x_second: Tensor) -> tuple[Tensor, Tensor]:
     """`first(x_first)` and `second(x_second)` (two DiagonalLSTMs, inputs of one shape) in one column
-    loop: the two state-to-state convolutions run as one grouped convolution and the two LSTM updates
-    as one batch, which halves the many small sequential steps that dominate on a CPU."""
+    loop: the two state-to-state convolutions run as one batched matmul and the two LSTM updates as
+    one, which halves the many small sequential steps that dominate on a CPU."""
     batch, _, height, cols = x_first.shape
     units = first.width
     gates = torch.cat([skew(first.input_to_state(x_first)), skew(second.input_to_state(x_second))], dim=1)
